@@ -1,0 +1,259 @@
+/**
+ * ContextVar and Token: the public face of the snapshot machinery in
+ * context.ts. `get` reads the running frame's snapshot, `set` enters a new
+ * one (S2), `reset` restores the old value in the token's scope and the
+ * current one (S3), refusing tokens of another variable, another flow (S5)
+ * or already used.
+ *
+ * @module
+ */
+import {
+  currentScope,
+  describe,
+  enterSnapshot,
+  recordInFlow,
+  ROOT_SCOPE,
+  type Flow,
+  type Scope,
+  type Snapshot,
+} from './context.ts';
+import { LookupError, TokenContextError, TokenUsedError, TokenVarMismatchError } from './errors.ts';
+
+const NO_DEFAULT: unique symbol = Symbol('no default');
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
+
+/** Options of {@link ContextVar}'s constructor. */
+export interface ContextVarOptions<T> {
+  /** The value `get()` returns where the variable has none. May be `undefined` itself. */
+  readonly default?: T;
+}
+
+/** Hashes are spread over all 32 bits by a multiplicative (Fibonacci) mix of a counter. */
+let created = 0;
+function nextHash(): number {
+  created = (created + 1) | 0;
+  return Math.imul(created, 0x9e3779b1) >>> 0;
+}
+
+/**
+ * A context variable (Python's `contextvars.ContextVar`): a key whose value
+ * depends on the context the code runs in. It follows the code across
+ * `await`, timers and I/O, and never reaches concurrent flows.
+ *
+ * Create variables once, at module level: every ContextVar is a distinct key,
+ * even when two have the same name.
+ *
+ * @example
+ * ```ts
+ * const requestId = new ContextVar<string>('requestId', { default: '-' });
+ *
+ * async function handle(id: string) {
+ *   using _ = requestId.set(id); // reset when the block ends
+ *   await lookup();
+ *   log('done'); // still sees id
+ * }
+ * function log(message: string) {
+ *   console.log(`[${requestId.get()}] ${message}`);
+ * }
+ * ```
+ */
+export class ContextVar<T> {
+  readonly #name: string;
+  /** Precomputed key hash for the snapshot trie. @internal */
+  readonly hash: number;
+  readonly #default: T | typeof NO_DEFAULT;
+  // The last snapshot read and what it held (a Hamt never changes, so identity decides).
+  #cachedSnapshot: Snapshot | undefined = undefined;
+  #cachedValue: unknown = undefined;
+
+  /**
+   * @param name - the variable's name (a string).
+   * @param options - `default`: the value where the variable has none.
+   * @throws {TypeError} when `name` is not a string.
+   */
+  constructor(name: string, options?: ContextVarOptions<T>) {
+    if (new.target !== ContextVar) throw new TypeError('ContextVar cannot be subclassed');
+    if (typeof name !== 'string') {
+      throw new TypeError(`ContextVar name must be a string, got ${describe(name)}`);
+    }
+    this.#name = name;
+    this.hash = nextHash();
+    this.#default = options !== undefined && 'default' in options ? (options.default as T) : NO_DEFAULT;
+  }
+
+  /** The variable's name, for messages and debugging (read-only, as in Python). */
+  get name(): string {
+    return this.#name;
+  }
+
+  /**
+   * The value in the current context; else the variable's default.
+   *
+   * @throws {LookupError} when there is neither.
+   */
+  get(): T;
+  /** The value in the current context; else `fallback` (which wins over the default). */
+  get<D>(fallback: D): T | D;
+  get(fallback?: unknown): unknown {
+    const snapshot = currentScope().snapshot;
+    let value: unknown;
+    if (snapshot === this.#cachedSnapshot) {
+      value = this.#cachedValue;
+    } else {
+      value = snapshot.lookup(this, NO_DEFAULT);
+      this.#cachedSnapshot = snapshot;
+      this.#cachedValue = value;
+    }
+    if (value !== NO_DEFAULT) return value;
+    if (arguments.length > 0) return fallback;
+    if (this.#default !== NO_DEFAULT) return this.#default;
+    throw new LookupError(this.name);
+  }
+
+  /**
+   * Sets the value for the rest of the current frame and for everything it
+   * schedules from now on. Returns a Token that {@link ContextVar.reset}
+   * (or `using`) takes to restore the previous value.
+   */
+  set(value: T): Token<T> {
+    const scope = currentScope();
+    const before = scope.snapshot;
+    const next = enterSnapshot(scope, before.set(this, value));
+    return newToken(this, before.lookup(this, MISSING) as T | typeof MISSING, next);
+  }
+
+  /**
+   * Restores the value this variable had before the `set` that made `token`,
+   * here and in the code that resumes after that `set`'s frame (SEMANTICS S3).
+   *
+   * @throws {TokenUsedError} when the token was already used.
+   * @throws {TokenVarMismatchError} when the token belongs to another variable.
+   * @throws {TokenContextError} when the token was made in another Context or task.
+   */
+  reset(token: Token<T>): void {
+    if (!(token instanceof Token)) {
+      throw new TypeError(`${this}.reset expects a Token, got ${describe(token)}`);
+    }
+    resetToken(this, token);
+  }
+
+  toString(): string {
+    const fallback = this.#default === NO_DEFAULT ? '' : ` default=${describe(this.#default)}`;
+    return `<ContextVar name='${this.name}'${fallback}>`;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'ContextVar';
+  }
+
+  [INSPECT](): string {
+    return this.toString();
+  }
+}
+
+/** The marker of "the variable had no value" (Python's `Token.MISSING`). */
+export const MISSING: unique symbol = Symbol.for('contextvars.Token.MISSING');
+
+const TOKEN_KEY: unique symbol = Symbol('Token');
+let newToken: <T>(variable: ContextVar<T>, oldValue: T | typeof MISSING, scope: Scope) => Token<T>;
+let resetToken: <T>(variable: ContextVar<T>, token: Token<T>) => void;
+
+/** `snapshot` with the token's variable back at the token's old value. */
+function restored<T>(snapshot: Snapshot, token: Token<T>): Snapshot {
+  return token.oldValue === MISSING ? snapshot.delete(token.var) : snapshot.set(token.var, token.oldValue);
+}
+
+/**
+ * What {@link ContextVar.set} returns: the variable, its previous value, and
+ * the right to restore that value once, in the same flow (Python's
+ * `contextvars.Token`). Disposing it resets, so `using` scopes a change.
+ *
+ * @example
+ * ```ts
+ * const level = new ContextVar('level', { default: 0 });
+ * function nested() {
+ *   using _ = level.set(level.get() + 1);
+ *   return level.get(); // 1
+ * } // level is 0 again here
+ *
+ * const token = level.set(5);
+ * token.oldValue; // 0 — or Token.MISSING when there was no value
+ * level.reset(token);
+ * ```
+ */
+export class Token<T> {
+  /** Marks {@link Token.oldValue} when the variable had no value before the `set`. */
+  static readonly MISSING: typeof MISSING = MISSING;
+
+  /** The variable whose `set` made this token. */
+  readonly var: ContextVar<T>;
+  /** The value before the `set`, or {@link Token.MISSING}. */
+  readonly oldValue: T | typeof MISSING;
+  // The scope the `set` entered: the reset restores the old value in it too (S3).
+  readonly #scope: Scope;
+  readonly #flow: Flow;
+  #used = false;
+
+  private constructor(key: typeof TOKEN_KEY, variable: ContextVar<T>, oldValue: T | typeof MISSING, scope: Scope) {
+    if (key !== TOKEN_KEY) throw new TypeError('Tokens are made by ContextVar.set(), not by new Token()');
+    this.var = variable;
+    this.oldValue = oldValue;
+    this.#scope = scope;
+    this.#flow = scope.flow;
+  }
+
+  /** Whether the token has reset its variable already. */
+  get used(): boolean {
+    return this.#used;
+  }
+
+  /** Resets the variable (`using _ = v.set(x)` calls this at the end of the block). */
+  [DISPOSE](): void {
+    resetToken(this.var, this);
+  }
+
+  toString(): string {
+    return `<Token${this.#used ? ' used' : ''} var=${this.var}>`;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Token';
+  }
+
+  [INSPECT](): string {
+    return this.toString();
+  }
+
+  static {
+    newToken = (variable, oldValue, scope) => new Token(TOKEN_KEY, variable, oldValue, scope);
+
+    resetToken = (variable, token) => {
+      if (token.#used) {
+        throw new TokenUsedError(`${token} has already been used once: a token resets its variable only once`);
+      }
+      if (token.var !== variable) {
+        throw new TokenVarMismatchError(
+          `${token} was created by ${token.var}, not ${variable}: pass it to that variable's reset()`,
+        );
+      }
+      const scope = currentScope();
+      if (scope.flow !== token.#flow) {
+        throw new TokenContextError(
+          `${token} was created in a different Context or task: reset it in the flow that called set()`,
+        );
+      }
+      token.#used = true;
+      const made = token.#scope;
+      made.snapshot = restored(made.snapshot, token);
+      if (scope === made) {
+        recordInFlow(scope.flow, scope.snapshot);
+      } else if (scope === ROOT_SCOPE) {
+        enterSnapshot(scope, restored(scope.snapshot, token));
+      } else {
+        scope.snapshot = restored(scope.snapshot, token);
+        recordInFlow(scope.flow, scope.snapshot);
+      }
+    };
+  }
+}

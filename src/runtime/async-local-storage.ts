@@ -1,0 +1,86 @@
+import type * as AsyncHooks from 'node:async_hooks';
+import type { ScopeStorage } from './index.ts';
+
+type AsyncHooksModule = typeof AsyncHooks;
+type Resource = Record<symbol, unknown>;
+
+/**
+ * Loads node:async_hooks without a top-level import, so the same bundle runs
+ * in browsers (no module) and in Node, Bun and Deno (`getBuiltinModule`).
+ */
+function loadAsyncHooks(): AsyncHooksModule | undefined {
+  const { process } = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } };
+  try {
+    return process?.getBuiltinModule?.('node:async_hooks') as AsyncHooksModule | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Storage on one AsyncLocalStorage, or undefined when the runtime has none. */
+export function createAsyncLocalStorage(): ScopeStorage | undefined {
+  const hooks = loadAsyncHooks();
+  if (typeof hooks?.AsyncLocalStorage !== 'function') return undefined;
+  const als = new hooks.AsyncLocalStorage<object>();
+  if (typeof als.enterWith !== 'function' || typeof als.run !== 'function') return undefined;
+
+  // Node 20 and 22 keep the store on the execution resource under this key.
+  const resourceStore: unknown = (als as unknown as { kResourceStore?: unknown }).kResourceStore;
+  if (typeof resourceStore === 'symbol' && typeof hooks.executionAsyncResource === 'function') {
+    return callbackScopedStorage(als, resourceStore, hooks.executionAsyncResource);
+  }
+  return {
+    kind: 'async-context-frame',
+    current: () => als.getStore(),
+    enter: (scope) => als.enterWith(scope),
+    run: (scope, fn, args) => als.run(scope, fn, ...args),
+  };
+}
+
+/**
+ * On async_hooks, `enterWith` writes the store onto the running callback's
+ * resource, and a resource that calls back many times (a server handle, a
+ * socket, `setInterval`) would start its next callback with the store the
+ * previous one entered: one request's values would reach the next. Node
+ * drains microtasks between any two such callbacks, so a microtask queued at
+ * the first `enter` of a callback puts the resource's previous store back.
+ * Promise continuations run once and need no repair; inside our own `run`,
+ * AsyncLocalStorage restores the store itself.
+ */
+function callbackScopedStorage(
+  als: AsyncHooks.AsyncLocalStorage<object>,
+  resourceStore: symbol,
+  executionAsyncResource: () => object,
+): ScopeStorage {
+  // Resources entered outside `run` since the last drain, with their earlier store.
+  const displaced = new Map<Resource, unknown>();
+  // The resource whose store the innermost running `run` will restore.
+  let runResource: object | undefined;
+
+  function restoreDisplaced(): void {
+    for (const [resource, earlier] of displaced) resource[resourceStore] = earlier;
+    displaced.clear();
+  }
+
+  return {
+    kind: 'async-hooks',
+    current: () => als.getStore(),
+    enter(scope) {
+      const resource = executionAsyncResource() as Resource;
+      if (resource !== runResource && !(resource instanceof Promise) && !displaced.has(resource)) {
+        if (displaced.size === 0) queueMicrotask(restoreDisplaced);
+        displaced.set(resource, resource[resourceStore]);
+      }
+      als.enterWith(scope);
+    },
+    run(scope, fn, args) {
+      const outer = runResource;
+      runResource = executionAsyncResource();
+      try {
+        return als.run(scope, fn, ...args);
+      } finally {
+        runResource = outer;
+      }
+    },
+  };
+}

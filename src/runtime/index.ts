@@ -1,0 +1,45 @@
+/**
+ * How the current scope travels with scheduled work. This module is the only
+ * place that knows which propagation primitive the runtime has; callers see
+ * one {@link ScopeStorage} and never branch on it.
+ *
+ * - `async-context-frame`: AsyncLocalStorage whose `enterWith` lasts until
+ *   the end of the current callback (Node 24+, Bun, Deno).
+ * - `async-hooks`: AsyncLocalStorage built on async_hooks (Node 20, 22),
+ *   where `enterWith` would outlive the callback; the adapter puts the
+ *   previous store back when the callback's microtasks drain.
+ * - `synchronous`: no AsyncLocalStorage (browsers, other engines); values
+ *   follow synchronous calls and explicit binding only.
+ *
+ * One storage serves every copy of the library in a process (ESM and CommonJS
+ * builds alike), so a value set through one copy is visible through another.
+ *
+ * @module
+ */
+import { createAsyncLocalStorage } from './async-local-storage.ts';
+import { createSynchronousStorage } from './synchronous.ts';
+
+/** Which propagation mechanism the runtime provides. */
+export type StorageKind = 'async-context-frame' | 'async-hooks' | 'synchronous';
+
+/** The store that follows scheduled work: one value per execution frame. */
+export interface ScopeStorage {
+  readonly kind: StorageKind;
+  /** The scope of the running frame, or undefined before any was entered. */
+  current(): object | undefined;
+  /** Makes `scope` current for the rest of the running frame and for all work it schedules from now on. */
+  enter(scope: object): void;
+  /** Calls `fn` with `scope` current; the previous scope is current again when it returns or throws. */
+  run<A extends unknown[], R>(scope: object, fn: (...args: A) => R, args: A): R;
+}
+
+const SHARED = Symbol.for('contextvars.storage.v1');
+
+function createStorage(): ScopeStorage {
+  return createAsyncLocalStorage() ?? createSynchronousStorage();
+}
+
+type WithSharedStorage = { [SHARED]?: ScopeStorage };
+
+/** The process-wide storage. */
+export const storage: ScopeStorage = ((globalThis as WithSharedStorage)[SHARED] ??= createStorage());

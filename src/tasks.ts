@@ -1,0 +1,344 @@
+/**
+ * asyncio's context support, for promises: tasks that each own a Context
+ * (S6), `gather`, a structured task group, `callSoon`/`callLater` that run
+ * their callback in a copy taken when it was scheduled, and `bind`.
+ *
+ * @module
+ */
+import { Context, contextOf, copyContext, currentScope, describe } from './context.ts';
+
+/** Options of {@link createTask}. */
+export interface TaskOptions {
+  /**
+   * The Context the task runs in (Python's `create_task(context=...)`): the
+   * task's changes are made in it. Default: a copy of the current one.
+   */
+  readonly context?: Context;
+  /** A name for messages and debugging. */
+  readonly name?: string;
+}
+
+let tasksCreated = 0;
+
+/**
+ * A function running in its own flow (Python's `asyncio.Task`): nothing it
+ * sets, before or after its first `await`, reaches the code that created it.
+ * A Task is a Promise of the function's result.
+ *
+ * @example
+ * ```ts
+ * const user = new ContextVar('user', { default: 'nobody' });
+ * const task = createTask(async () => {
+ *   user.set('ada');
+ *   await sleep(10);
+ *   return user.get();
+ * });
+ * user.get(); // 'nobody'
+ * await task; // 'ada'
+ * task.context.get(user); // 'ada'
+ * ```
+ */
+export class Task<T> implements PromiseLike<T> {
+  /** The Context the task runs in, with the latest values its flow set (Python's `Task.get_context()`). */
+  readonly context: Context;
+  /** The task's name. */
+  readonly name: string;
+  readonly #result: Promise<T>;
+  #done = false;
+
+  /** @internal Use {@link createTask}. */
+  constructor(fn: () => T | PromiseLike<T>, options: TaskOptions = {}) {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`createTask expects a function to run as the task, got ${describe(fn)}`);
+    }
+    const { context = copyContext(), name = `Task-${++tasksCreated}` } = options;
+    if (!(context instanceof Context)) {
+      throw new TypeError(`createTask's context option must be a Context, got ${describe(context)}`);
+    }
+    this.context = context;
+    this.name = name;
+    this.#result = context.run(start, fn);
+    const settle = (): void => {
+      this.#done = true;
+    };
+    this.#result.then(settle, settle);
+  }
+
+  /** Whether the task's function has settled. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.#result.then(onFulfilled, onRejected);
+  }
+
+  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.#result.catch(onRejected);
+  }
+
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this.#result.finally(onFinally);
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'Task';
+  }
+
+  toString(): string {
+    return `<Task name='${this.name}' ${this.#done ? 'done' : 'pending'}>`;
+  }
+}
+
+/** Runs fn inside the task's Context; a synchronous throw becomes a rejection, as in an async function. */
+function start<T>(fn: () => T | PromiseLike<T>): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * Runs `fn` as a {@link Task}: in its own flow, with `options.context` or a
+ * copy of the current Context (Python's `asyncio.create_task`).
+ *
+ * @throws {TypeError} when `fn` is not a function.
+ * @throws {ContextReentryError} when `options.context` is running on this stack.
+ *
+ * @example
+ * ```ts
+ * const ctx = copyContext();
+ * await createTask(async () => { requestId.set('r-1'); }, { context: ctx });
+ * ctx.get(requestId); // 'r-1'
+ * ```
+ */
+export function createTask<T>(fn: () => T | PromiseLike<T>, options?: TaskOptions): Task<Awaited<T>> {
+  return new Task(fn as () => Awaited<T>, options);
+}
+
+/** What {@link gather} accepts: a function to run as a task, or something already awaitable. */
+export type Gatherable = (() => unknown) | PromiseLike<unknown>;
+
+/** The results of {@link gather}, in argument order. */
+export type GatherResults<F extends readonly Gatherable[]> = {
+  -readonly [K in keyof F]: F[K] extends () => infer R ? Awaited<R> : Awaited<F[K]>;
+};
+
+/**
+ * Runs each function as its own {@link Task} and resolves to their results
+ * in order, or rejects with the first failure (Python's `asyncio.gather`).
+ * Promises are awaited as they are.
+ *
+ * @example
+ * ```ts
+ * const v = new ContextVar('v', { default: 0 });
+ * const results = await gather(
+ *   async () => { v.set(1); await sleep(2); return v.get(); },
+ *   async () => { v.set(2); await sleep(1); return v.get(); },
+ * );
+ * // results: [1, 2]; v.get() here: 0
+ * ```
+ */
+export function gather<const F extends readonly Gatherable[]>(...items: F): Promise<GatherResults<F>> {
+  const running = items.map((item) => (typeof item === 'function' ? createTask(item as () => unknown) : item));
+  return Promise.all(running) as Promise<GatherResults<F>>;
+}
+
+/**
+ * The error a {@link TaskGroup} rejects with when any of its tasks failed
+ * (Python's `ExceptionGroup`). `errors` holds every failure, in order.
+ */
+export class TaskGroupError extends AggregateError {
+  constructor(errors: readonly unknown[]) {
+    const first = errors[0];
+    const firstMessage = first instanceof Error ? `${first.name}: ${first.message}` : describe(first);
+    super(errors, `${errors.length} of the task group's tasks failed; the first: ${firstMessage}`);
+  }
+}
+Object.defineProperty(TaskGroupError.prototype, 'name', { value: 'TaskGroupError', writable: true, configurable: true });
+
+const ASYNC_DISPOSE: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose');
+
+/**
+ * Structured concurrency (Python's `asyncio.TaskGroup`): tasks started with
+ * {@link TaskGroup.createTask} each run in a copy of the current Context;
+ * {@link TaskGroup.wait} (or the end of an `await using` block) waits until
+ * all have settled, then rejects with a {@link TaskGroupError} if any failed.
+ * The first failure aborts {@link TaskGroup.signal}, so cooperative tasks can
+ * stop early (JavaScript cannot cancel a promise as asyncio cancels a task).
+ *
+ * @example
+ * ```ts
+ * {
+ *   await using group = new TaskGroup();
+ *   group.createTask(() => fetchUser(1));
+ *   group.createTask(() => fetchUser(2));
+ * } // both have settled here; a failure rejects with TaskGroupError
+ * ```
+ */
+export class TaskGroup {
+  readonly #tasks: Task<unknown>[] = [];
+  readonly #errors: unknown[] = [];
+  readonly #abort = new AbortController();
+  #closed = false;
+
+  /** Aborted when the first task fails, with that failure as its reason. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /**
+   * Starts `fn` as a task of this group.
+   *
+   * @throws {Error} when the group has already finished waiting.
+   */
+  createTask<T>(fn: () => T | PromiseLike<T>, options?: TaskOptions): Task<Awaited<T>> {
+    if (this.#closed) throw new Error('this TaskGroup has finished: create tasks before wait() settles');
+    const task = createTask(fn, options);
+    this.#tasks.push(task);
+    task.then(undefined, (error: unknown) => {
+      if (this.#errors.length === 0) this.#abort.abort(error);
+      this.#errors.push(error);
+    });
+    return task;
+  }
+
+  /** Waits for every task, including ones created while waiting; rejects with TaskGroupError if any failed. */
+  async wait(): Promise<void> {
+    for (let settled = 0; settled < this.#tasks.length; settled = this.#tasks.length) {
+      await Promise.allSettled(this.#tasks.slice(settled));
+    }
+    this.#closed = true;
+    if (this.#errors.length > 0) throw new TaskGroupError(this.#errors);
+  }
+
+  [ASYNC_DISPOSE](): Promise<void> {
+    return this.wait();
+  }
+}
+
+/** Options of {@link callSoon} and {@link callLater}. */
+export interface CallOptions {
+  /** The Context the callback runs in. Default: a copy of the current one, taken now. */
+  readonly context?: Context;
+}
+
+/**
+ * A scheduled callback (Python's `asyncio.Handle`/`TimerHandle`).
+ *
+ * @example
+ * ```ts
+ * const handle = callLater(1000, () => console.log('late'));
+ * handle.cancel(); // never runs
+ * ```
+ */
+export interface Handle {
+  /** Stops the callback from running, if it has not run yet. */
+  cancel(): void;
+  /** Whether {@link Handle.cancel} was called. */
+  readonly cancelled: boolean;
+}
+
+type Cancel = () => void;
+
+const runSoon: (callback: () => void) => Cancel =
+  typeof setImmediate === 'function'
+    ? (callback) => {
+        const immediate = setImmediate(callback);
+        return () => clearImmediate(immediate);
+      }
+    : (callback) => {
+        const timer = setTimeout(callback, 0);
+        return () => clearTimeout(timer);
+      };
+
+function schedule(
+  method: string,
+  callback: () => void,
+  options: CallOptions | undefined,
+  plan: (run: () => void) => Cancel,
+): Handle {
+  if (typeof callback !== 'function') {
+    throw new TypeError(`${method} expects a callback function, got ${describe(callback)}`);
+  }
+  const context = options?.context ?? copyContext();
+  if (!(context instanceof Context)) {
+    throw new TypeError(`${method}'s context option must be a Context, got ${describe(context)}`);
+  }
+  let cancelled = false;
+  const cancel = plan(() => context.run(callback));
+  return {
+    cancel() {
+      cancelled = true;
+      cancel();
+    },
+    get cancelled() {
+      return cancelled;
+    },
+  };
+}
+
+/**
+ * Runs `callback` on a later turn of the event loop, in a copy of the current
+ * Context taken now or in `options.context` (Python's `loop.call_soon`).
+ * Arguments travel in a closure: `callSoon(() => cb(a, b))`.
+ *
+ * @throws {TypeError} when `callback` is not a function.
+ *
+ * @example
+ * ```ts
+ * requestId.set('r-1');
+ * callSoon(() => log(requestId.get())); // 'r-1', whatever is set after this line
+ * ```
+ */
+export function callSoon(callback: () => void, options?: CallOptions): Handle {
+  return schedule('callSoon', callback, options, runSoon);
+}
+
+/**
+ * Runs `callback` after `delayMs` milliseconds, in a copy of the current
+ * Context taken now or in `options.context` (Python's `loop.call_later`).
+ *
+ * @throws {RangeError} when `delayMs` is negative, NaN or infinite.
+ * @throws {TypeError} when `callback` is not a function.
+ *
+ * @example
+ * ```ts
+ * const handle = callLater(50, () => flush(requestId.get()));
+ * ```
+ */
+export function callLater(delayMs: number, callback: () => void, options?: CallOptions): Handle {
+  if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
+    throw new RangeError(`callLater expects a finite delay of 0 ms or more, got ${describe(delayMs)}`);
+  }
+  return schedule('callLater', callback, options, (run) => {
+    const timer = setTimeout(run, delayMs);
+    return () => clearTimeout(timer);
+  });
+}
+
+/**
+ * Binds `fn` to the current snapshot: each call runs in a fresh copy of the
+ * values current now, wherever and whenever it is called, and its changes do
+ * not outlive the call. For event handlers and callbacks handed to code that
+ * schedules them later.
+ *
+ * @example
+ * ```ts
+ * requestId.set('r-1');
+ * const onDone = bind(() => log(requestId.get()));
+ * requestId.set('r-2');
+ * emitter.on('done', onDone); // logs 'r-1'
+ * ```
+ */
+export function bind<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  if (typeof fn !== 'function') throw new TypeError(`bind expects a function, got ${describe(fn)}`);
+  const snapshot = currentScope().snapshot;
+  return function bound(this: unknown, ...args: A): R {
+    return contextOf(snapshot).run(() => fn.apply(this, args));
+  };
+}
