@@ -1,0 +1,93 @@
+/**
+ * Type-level tests: `npm run typecheck` (part of `npm test`) fails when a
+ * public signature regresses. Nothing here runs; every line is checked by tsc.
+ * `@ts-expect-error` lines must stay errors: if one compiles, tsc reports it.
+ */
+import {
+  Context,
+  ContextVar,
+  copyContext,
+  createTask,
+  gather,
+  Token,
+  type GatherResults,
+  type Task,
+} from '../../src/index.ts';
+
+/** Compiles only when A and B are the same type. */
+type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
+function expectType<T extends true>(_proof?: T): void {}
+
+const name = new ContextVar<string>('name');
+const count = new ContextVar('count', { default: 0 });
+
+// get(): T; get(fallback): T | D
+const plain = name.get();
+expectType<Equal<typeof plain, string>>();
+const withFallback = name.get(null);
+expectType<Equal<typeof withFallback, string | null>>();
+const counted = count.get();
+expectType<Equal<typeof counted, number>>();
+const countOrText = count.get('none');
+expectType<Equal<typeof countOrText, number | 'none'>>();
+
+// The default fixes T when no type argument is given; it must match an explicit T.
+expectType<Equal<typeof count, ContextVar<number>>>();
+// @ts-expect-error: the default must be a T
+new ContextVar<number>('n', { default: 'text' });
+// @ts-expect-error: the name must be a string
+new ContextVar(42);
+// A default of undefined is allowed only when T admits it.
+new ContextVar<string | undefined>('u', { default: undefined });
+// @ts-expect-error: undefined is not a string
+new ContextVar<string>('s', { default: undefined });
+
+// set(value: T): Token<T>
+const token = name.set('ada');
+expectType<Equal<typeof token, Token<string>>>();
+// @ts-expect-error: set takes a T
+name.set(1);
+expectType<Equal<typeof token.oldValue, string | typeof Token.MISSING>>();
+expectType<Equal<typeof token.var, ContextVar<string>>>();
+// @ts-expect-error: tokens are made by set(), not by the constructor
+new Token();
+// @ts-expect-error: a token resets only its own variable's type
+count.reset(token);
+name.reset(token);
+{
+  using _scoped = name.set('grace');
+}
+
+// name is read-only
+// @ts-expect-error: ContextVar.name cannot be assigned
+name.name = 'other';
+
+// Context: run keeps fn's parameter and return types; it is a ReadonlyMap.
+const ctx = new Context();
+const ran = ctx.run((a: number, b: string) => `${a}${b}`, 1, 'x');
+expectType<Equal<typeof ran, string>>();
+// @ts-expect-error: arguments must match fn's parameters
+ctx.run((a: number) => a, 'not a number');
+const fromCtx = ctx.get(count);
+expectType<Equal<typeof fromCtx, number | undefined>>();
+const fromCtxFallback = ctx.get(count, 'none' as const);
+expectType<Equal<typeof fromCtxFallback, number | 'none'>>();
+const asMap: ReadonlyMap<ContextVar<unknown>, unknown> = copyContext();
+void asMap;
+// @ts-expect-error: a Context has no mutating methods
+ctx.set(count, 1);
+
+// Tasks keep their result type; gather gives a typed tuple.
+const task = createTask(async () => 42);
+expectType<Equal<typeof task, Task<number>>>();
+expectType<Equal<typeof task.context, Context>>();
+async function tuples(): Promise<void> {
+  const results = await gather(
+    async () => 1,
+    () => 'two',
+    Promise.resolve(true),
+  );
+  expectType<Equal<typeof results, [number, string, boolean]>>();
+  expectType<Equal<GatherResults<[() => Promise<Date>]>, [Date]>>();
+}
+void tuples;
