@@ -57,11 +57,12 @@ export class Task<T> implements PromiseLike<T> {
     }
     this.context = context;
     this.name = name;
-    this.#result = context.run(start, fn);
-    const settle = (): void => {
+    // `finally` marks completion without handling a rejection: an awaited
+    // task's failure reaches its awaiter, an unawaited one is reported as an
+    // unhandled rejection (asyncio's "exception was never retrieved").
+    this.#result = context.run(start, fn).finally(() => {
       this.#done = true;
-    };
-    this.#result.then(settle, settle);
+    });
   }
 
   /** Whether the task's function has settled. */
