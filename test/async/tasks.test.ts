@@ -1,0 +1,525 @@
+/**
+ * The task API in depth: createTask, Task, gather, TaskGroup, callSoon,
+ * callLater and bind — arguments, errors, and where each one keeps the
+ * changes its function makes.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  bind,
+  callLater,
+  callSoon,
+  Context,
+  ContextReentryError,
+  ContextVar,
+  copyContext,
+  createTask,
+  gather,
+  Task,
+  TaskGroup,
+  TaskGroupError,
+} from '../../src/index.ts';
+
+const v = new ContextVar<unknown>('v', { default: 'd' });
+
+/** Each test body runs in its own flow, as a fresh program would. */
+function fresh<T>(fn: () => Promise<T> | T): () => Promise<T> {
+  return async () => new Context().run(fn);
+}
+
+/** Resolves after every callback queued with setImmediate so far has run. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('createTask', () => {
+  test('a non-function is a TypeError that names what was given', () => {
+    for (const notFunction of [undefined, null, 42, 'fn', {}, Promise.resolve()]) {
+      assert.throws(() => createTask(notFunction as unknown as () => void), {
+        name: 'TypeError',
+        message: /createTask expects a function/,
+      });
+    }
+  });
+
+  test('a context option that is not a Context is a TypeError', () => {
+    for (const notContext of [null, {}, new Map(), 'ctx']) {
+      assert.throws(() => createTask(() => 1, { context: notContext as unknown as Context }), {
+        name: 'TypeError',
+        message: /context option must be a Context/,
+      });
+    }
+  });
+
+  test('a context that is running on this stack cannot be given', () => {
+    const ctx = new Context();
+    ctx.run(() => {
+      assert.throws(() => createTask(() => 1, { context: ctx }), ContextReentryError);
+    });
+  });
+
+  test('a synchronous throw in fn becomes the rejection of the task, not a throw from createTask', async () => {
+    const failure = new Error('sync failure');
+    let task: Task<never> | undefined;
+    assert.doesNotThrow(() => {
+      task = createTask(() => {
+        throw failure;
+      });
+    });
+    await assert.rejects(task!, (error) => error === failure);
+    assert.equal(task!.done, true);
+  });
+
+  test('a synchronous function resolves to its return value', async () => {
+    assert.equal(await createTask(() => 7), 7);
+  });
+
+  test(
+    'an explicit context keeps every change, before and after the first await; the caller sees none',
+    fresh(async () => {
+      const ctx = new Context();
+      const task = createTask(
+        async () => {
+          v.set('before await');
+          assert.equal(ctx.get(v), 'before await');
+          await sleep(1);
+          v.set('after await');
+          return v.get();
+        },
+        { context: ctx },
+      );
+      assert.equal(v.get(), 'd');
+      assert.equal(await task, 'after await');
+      assert.equal(task.context, ctx);
+      assert.equal(ctx.get(v), 'after await');
+      assert.equal(v.get(), 'd');
+    }),
+  );
+
+  test(
+    'without a context the task starts from a copy of the current one and changes only its own',
+    fresh(async () => {
+      v.set('caller');
+      const task = createTask(async () => {
+        const inherited = v.get();
+        v.set('task');
+        await sleep(1);
+        return inherited;
+      });
+      v.set('caller, later');
+      assert.equal(await task, 'caller');
+      assert.equal(task.context.get(v), 'task');
+      assert.equal(v.get(), 'caller, later');
+    }),
+  );
+
+  test('done is false while the function runs and true once it settled, either way', async () => {
+    let release!: () => void;
+    const task = createTask(() => new Promise<void>((resolve) => (release = resolve)));
+    assert.equal(task.done, false);
+    await sleep(1);
+    assert.equal(task.done, false);
+    release();
+    await task;
+    assert.equal(task.done, true);
+
+    const failing = createTask(async () => {
+      await sleep(1);
+      throw new Error('late');
+    });
+    assert.equal(failing.done, false);
+    await assert.rejects(failing, /late/);
+    assert.equal(failing.done, true);
+  });
+
+  test('a task is a Task with then, catch and finally, named Task-N unless given a name', async () => {
+    const task = createTask(async () => 'x');
+    assert.ok(task instanceof Task);
+    assert.match(task.name, /^Task-\d+$/);
+    assert.equal(createTask(() => 0, { name: 'loader' }).name, 'loader');
+    assert.equal(Object.prototype.toString.call(task), '[object Task]');
+    assert.equal(await task.then((value) => value + '!'), 'x!');
+    assert.equal(await createTask(() => Promise.reject(new Error('no'))).catch((error: Error) => error.message), 'no');
+    let finished = false;
+    assert.equal(
+      await task.finally(() => {
+        finished = true;
+      }),
+      'x',
+    );
+    assert.equal(finished, true);
+    assert.match(String(task), /done/);
+  });
+});
+
+describe('gather', () => {
+  test(
+    'functions and promises mixed: results in argument order, each function in its own task',
+    fresh(async () => {
+      v.set('caller');
+      const results = await gather(
+        async () => {
+          v.set(1);
+          await sleep(3);
+          return v.get();
+        },
+        Promise.resolve('a promise'),
+        () => v.get(),
+        sleep(1).then(() => 'a later promise'),
+        async () => {
+          v.set(2);
+          await sleep(1);
+          return v.get();
+        },
+      );
+      assert.deepEqual(results, [1, 'a promise', 'caller', 'a later promise', 2]);
+      assert.equal(v.get(), 'caller');
+    }),
+  );
+
+  test('no arguments: an empty array', async () => {
+    assert.deepEqual(await gather(), []);
+  });
+
+  test('rejects with the first failure, while the others keep running', async () => {
+    const first = new Error('first');
+    let slowFinished = false;
+    const result = gather(
+      async () => {
+        await sleep(20);
+        throw new Error('second');
+      },
+      async () => {
+        await sleep(1);
+        throw first;
+      },
+      async () => {
+        await sleep(10);
+        slowFinished = true;
+      },
+    );
+    await assert.rejects(result, (error) => error === first);
+    assert.equal(slowFinished, false);
+    await sleep(30);
+    assert.equal(slowFinished, true);
+  });
+
+  test('a synchronous throw in one function rejects the gather instead of throwing', async () => {
+    const failure = new TypeError('bad input');
+    let gathered: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => {
+      gathered = gather(
+        () => 1,
+        () => {
+          throw failure;
+        },
+      );
+    });
+    await assert.rejects(gathered!, (error) => error === failure);
+  });
+});
+
+describe('TaskGroup', () => {
+  // Fails against src/tasks.ts as of a4a72da: wait()'s loop records the task count after
+  // awaiting a batch, so a task created during that await is never awaited (see the report).
+  test(
+    'wait() waits for every task, including tasks created while it waits, each in its own copy',
+    fresh(async () => {
+      v.set('caller');
+      const group = new TaskGroup();
+      const finished: string[] = [];
+      group.createTask(async () => {
+        v.set('outer');
+        await sleep(5);
+        group.createTask(async () => {
+          assert.equal(v.get(), 'outer');
+          v.set('inner');
+          await sleep(10);
+          finished.push(`inner saw ${String(v.get())}`);
+        });
+        finished.push(`outer saw ${String(v.get())}`);
+      });
+      await group.wait();
+      assert.deepEqual(finished, ['outer saw outer', 'inner saw inner']);
+      assert.equal(v.get(), 'caller');
+    }),
+  );
+
+  test('the first failure aborts signal; wait rejects with every error in order, after the rest settled', async () => {
+    const group = new TaskGroup();
+    const first = new Error('first');
+    const second = new RangeError('second');
+    let slowFinished = false;
+    let sawAbort: unknown;
+    group.createTask(async () => {
+      await sleep(5);
+      throw first;
+    });
+    group.createTask(async () => {
+      await sleep(15);
+      throw second;
+    });
+    group.createTask(async () => {
+      await sleep(30);
+      slowFinished = true;
+    });
+    group.createTask(
+      () =>
+        new Promise<void>((resolve) =>
+          group.signal.addEventListener('abort', () => {
+            sawAbort = group.signal.reason;
+            resolve();
+          }),
+        ),
+    );
+    assert.equal(group.signal.aborted, false);
+    const error = await group.wait().then(
+      () => assert.fail('wait() should reject'),
+      (reason: unknown) => reason,
+    );
+    assert.ok(error instanceof TaskGroupError);
+    assert.ok(error instanceof AggregateError);
+    assert.equal(error.name, 'TaskGroupError');
+    assert.deepEqual(error.errors, [first, second]);
+    assert.match(error.message, /2 of the task group's tasks failed; the first: Error: first/);
+    assert.equal(group.signal.aborted, true);
+    assert.equal(group.signal.reason, first);
+    assert.equal(sawAbort, first);
+    assert.equal(slowFinished, true);
+  });
+
+  test('createTask after wait() settled throws', async () => {
+    const group = new TaskGroup();
+    group.createTask(() => sleep(1));
+    await group.wait();
+    assert.throws(() => group.createTask(() => 1), { message: /TaskGroup has finished/ });
+  });
+
+  test('createTask after a failed wait() throws too', async () => {
+    const group = new TaskGroup();
+    group.createTask(() => Promise.reject(new Error('boom')));
+    await assert.rejects(group.wait(), TaskGroupError);
+    assert.throws(() => group.createTask(() => 1), /TaskGroup has finished/);
+  });
+
+  test(
+    'await using waits for the tasks at the end of the block',
+    fresh(async () => {
+      const finished: number[] = [];
+      {
+        await using group = new TaskGroup();
+        for (const i of [3, 1, 2]) {
+          group.createTask(async () => {
+            v.set(i);
+            await sleep(i * 3);
+            finished.push(v.get() as number);
+          });
+        }
+        assert.deepEqual(finished, []);
+      }
+      assert.deepEqual(finished, [1, 2, 3]);
+      assert.equal(v.get(), 'd');
+    }),
+  );
+
+  test('await using rejects with TaskGroupError when a task failed', async () => {
+    const failure = new Error('inside');
+    await assert.rejects(
+      async () => {
+        await using group = new TaskGroup();
+        group.createTask(async () => {
+          await sleep(1);
+          throw failure;
+        });
+      },
+      (error) => error instanceof TaskGroupError && error.errors[0] === failure,
+    );
+  });
+
+  test('a group task with an explicit context keeps its changes there', async () => {
+    const group = new TaskGroup();
+    const ctx = new Context();
+    const task = group.createTask(
+      async () => {
+        await sleep(1);
+        v.set('kept');
+      },
+      { context: ctx },
+    );
+    await group.wait();
+    assert.equal(task.context, ctx);
+    assert.equal(ctx.get(v), 'kept');
+  });
+});
+
+describe('callSoon and callLater', () => {
+  test('a non-function is a TypeError', () => {
+    assert.throws(() => callSoon('not a function' as unknown as () => void), {
+      name: 'TypeError',
+      message: /callSoon expects a callback function/,
+    });
+    assert.throws(() => callLater(1, {} as unknown as () => void), {
+      name: 'TypeError',
+      message: /callLater expects a callback function/,
+    });
+  });
+
+  test('a negative, NaN, infinite or non-number delay is a RangeError', () => {
+    for (const delay of [-1, -0.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, '5']) {
+      assert.throws(() => callLater(delay as number, () => {}), {
+        name: 'RangeError',
+        message: /callLater expects a finite delay of 0 ms or more/,
+      });
+    }
+  });
+
+  test('a context option that is not a Context is a TypeError', () => {
+    assert.throws(() => callSoon(() => {}, { context: {} as Context }), TypeError);
+    assert.throws(() => callLater(0, () => {}, { context: {} as Context }), TypeError);
+  });
+
+  test(
+    'the callback runs later, in a copy taken when it was scheduled; its writes stay there',
+    fresh(async () => {
+      const seen: unknown[] = [];
+      v.set('scheduled');
+      let ranSynchronously = true;
+      callSoon(() => {
+        seen.push(['soon', v.get(), ranSynchronously]);
+        v.set('written by soon');
+      });
+      callLater(2, () => {
+        seen.push(['later', v.get()]);
+        v.set('written by later');
+      });
+      ranSynchronously = false;
+      v.set('after scheduling');
+      await sleep(10);
+      assert.deepEqual(seen, [
+        ['soon', 'scheduled', false],
+        ['later', 'scheduled'],
+      ]);
+      assert.equal(v.get(), 'after scheduling');
+    }),
+  );
+
+  test('an explicit context is where the callback runs and what it changes', async () => {
+    const ctx = new Context();
+    ctx.run(() => v.set('in ctx'));
+    const seen: unknown[] = [];
+    callSoon(
+      () => {
+        seen.push(v.get());
+        v.set('soon');
+      },
+      { context: ctx },
+    );
+    callLater(
+      1,
+      () => {
+        seen.push(v.get());
+        v.set('later');
+      },
+      { context: ctx },
+    );
+    await sleep(10);
+    assert.deepEqual(seen, ['in ctx', 'soon']);
+    assert.equal(ctx.get(v), 'later');
+  });
+
+  test('cancel() stops the callback and sets cancelled', async () => {
+    let ran = 0;
+    const soon = callSoon(() => ran++);
+    const later = callLater(1, () => ran++);
+    assert.equal(soon.cancelled, false);
+    assert.equal(later.cancelled, false);
+    soon.cancel();
+    later.cancel();
+    assert.equal(soon.cancelled, true);
+    assert.equal(later.cancelled, true);
+    await sleep(10);
+    assert.equal(ran, 0);
+  });
+
+  test('cancel() after the callback ran changes nothing but the flag', async () => {
+    let ran = 0;
+    const handle = callSoon(() => ran++);
+    await nextTurn();
+    assert.equal(ran, 1);
+    handle.cancel();
+    assert.equal(handle.cancelled, true);
+    assert.equal(ran, 1);
+  });
+});
+
+describe('bind', () => {
+  test('a non-function is a TypeError', () => {
+    assert.throws(() => bind(5 as unknown as () => void), { name: 'TypeError', message: /bind expects a function/ });
+  });
+
+  test(
+    'each call runs in a fresh copy of the snapshot at bind time; its writes do not persist or leak',
+    fresh(async () => {
+      v.set('at bind');
+      const bound = bind(() => {
+        const seen = v.get();
+        v.set('written by call');
+        return seen;
+      });
+      v.set('caller, later');
+      assert.equal(bound(), 'at bind');
+      assert.equal(v.get(), 'caller, later');
+      // The first call's write did not persist into the second.
+      assert.equal(bound(), 'at bind');
+      // Called from another flow and later turn: still the bind-time snapshot.
+      const fromTask = await createTask(async () => {
+        v.set('task');
+        await sleep(1);
+        return bound();
+      });
+      assert.equal(fromTask, 'at bind');
+      const fromTimer = await new Promise((resolve) => setTimeout(() => resolve(bound()), 1));
+      assert.equal(fromTimer, 'at bind');
+      assert.equal(v.get(), 'caller, later');
+    }),
+  );
+
+  test('this and arguments pass through; the result comes back', () => {
+    const bound = bind(function (this: { base: number }, a: number, b: number) {
+      return this.base + a + b;
+    });
+    const receiver = { base: 100, bound };
+    assert.equal(receiver.bound(2, 3), 105);
+    assert.equal(bound.call({ base: 1 }, 2, 3), 6);
+  });
+
+  test('a bound function may call itself: each call gets its own copy, so there is no re-entry error', () => {
+    const depthSeen: unknown[] = [];
+    const bound: (depth: number) => void = bind((depth: number) => {
+      depthSeen.push(v.get());
+      v.set(depth);
+      if (depth < 2) bound(depth + 1);
+    });
+    bound(0);
+    assert.deepEqual(depthSeen, ['d', 'd', 'd']);
+  });
+
+  test('an async bound function keeps its writes across its own awaits only', async () => {
+    const bound = bind(async (value: string) => {
+      v.set(value);
+      await sleep(1);
+      return v.get();
+    });
+    assert.deepEqual(await Promise.all([bound('a'), bound('b')]), ['a', 'b']);
+    assert.equal(v.get(), 'd');
+  });
+});
+
+test('copyContext inside a task sees the task, not the caller', async () => {
+  const task = createTask(async () => {
+    v.set('in task');
+    await sleep(1);
+    return copyContext();
+  });
+  assert.equal((await task).get(v), 'in task');
+  assert.equal(copyContext().get(v), undefined);
+});
