@@ -5,24 +5,38 @@ type AsyncHooksModule = typeof AsyncHooks;
 type Resource = Record<symbol, unknown>;
 
 /**
+ * What the runtime lacks for asynchronous propagation, named so that the
+ * fallback warning can tell the user what to upgrade.
+ */
+export interface MissingPrimitive {
+  readonly missing: string;
+}
+
+/**
  * Loads node:async_hooks without a top-level import, so the same bundle runs
  * in browsers (no module) and in Node, Bun and Deno (`getBuiltinModule`).
  */
-function loadAsyncHooks(): AsyncHooksModule | undefined {
+function loadAsyncHooks(): AsyncHooksModule | MissingPrimitive {
   const { process } = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } };
+  if (typeof process?.getBuiltinModule !== 'function') {
+    return { missing: 'process.getBuiltinModule (Node.js 20.16+ and 22.3+ have it)' };
+  }
   try {
-    return process?.getBuiltinModule?.('node:async_hooks') as AsyncHooksModule | undefined;
+    const hooks = process.getBuiltinModule('node:async_hooks') as AsyncHooksModule | undefined;
+    return hooks ?? { missing: "the built-in module 'node:async_hooks'" };
   } catch {
-    return undefined;
+    return { missing: "the built-in module 'node:async_hooks'" };
   }
 }
 
-/** Storage on one AsyncLocalStorage, or undefined when the runtime has none. */
-export function createAsyncLocalStorage(): ScopeStorage | undefined {
+/** Storage on one AsyncLocalStorage, or what the runtime lacks to build it. */
+export function createAsyncLocalStorage(): ScopeStorage | MissingPrimitive {
   const hooks = loadAsyncHooks();
-  if (typeof hooks?.AsyncLocalStorage !== 'function') return undefined;
+  if ('missing' in hooks) return hooks;
+  if (typeof hooks.AsyncLocalStorage !== 'function') return { missing: 'AsyncLocalStorage' };
   const als = new hooks.AsyncLocalStorage<object>();
-  if (typeof als.enterWith !== 'function' || typeof als.run !== 'function') return undefined;
+  if (typeof als.enterWith !== 'function') return { missing: 'AsyncLocalStorage.prototype.enterWith' };
+  if (typeof als.run !== 'function') return { missing: 'AsyncLocalStorage.prototype.run' };
 
   // Node 20 and 22 keep the store on the execution resource under this key.
   const resourceStore: unknown = (als as unknown as { kResourceStore?: unknown }).kResourceStore;

@@ -36,7 +36,40 @@ export interface ScopeStorage {
 const SHARED = Symbol.for('contextvars.storage.v1');
 
 function createStorage(): ScopeStorage {
-  return createAsyncLocalStorage() ?? createSynchronousStorage();
+  const asyncStorage = createAsyncLocalStorage();
+  if (!('missing' in asyncStorage)) return asyncStorage;
+  warnSynchronousFallback(asyncStorage.missing);
+  return createSynchronousStorage();
+}
+
+/** The `code` of the warning emitted when a server runtime falls back to synchronous propagation. */
+const SYNCHRONOUS_FALLBACK_WARNING = 'CONTEXTVARS_SYNCHRONOUS_FALLBACK';
+
+/**
+ * Tells the user, once per process (the storage is created once), that values
+ * will not follow `await`. Browsers are expected to lack AsyncLocalStorage and
+ * stay silent; a runtime that reports a Node.js version (Node, Bun, Deno,
+ * edge runtimes with Node compatibility) was expected to have it.
+ */
+function warnSynchronousFallback(missing: string): void {
+  const { process } = globalThis as {
+    process?: {
+      versions?: { node?: unknown };
+      emitWarning?: (message: string, type: string, code: string) => void;
+    };
+  };
+  if (typeof process?.versions?.node !== 'string') return;
+  const message =
+    `contextvars: this runtime lacks ${missing}, so it falls back to synchronous propagation: ` +
+    'values follow synchronous calls and explicit binding (Context.run, copyContext().run, bind, ' +
+    'callSoon/callLater, the synchronous start of createTask) but are not carried across await, ' +
+    'timers or I/O. ' +
+    'Use Node.js 20.16+, Bun or Deno for asynchronous propagation.';
+  if (typeof process.emitWarning === 'function') {
+    process.emitWarning(message, 'ContextvarsWarning', SYNCHRONOUS_FALLBACK_WARNING);
+  } else {
+    console.warn(message);
+  }
 }
 
 type WithSharedStorage = { [SHARED]?: ScopeStorage };

@@ -1,0 +1,100 @@
+/**
+ * A server runtime without what asynchronous propagation needs falls back to
+ * synchronous propagation and says so once, naming what is missing. Each case
+ * removes one primitive in a child process before the library loads.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+
+const entry = pathToFileURL(join(import.meta.dirname, '../../src/index.ts')).href;
+const runtimeModule = pathToFileURL(join(import.meta.dirname, '../../src/runtime/index.ts')).href;
+
+/** Loads the library twice (two module instances), then reports what propagates. */
+const probe = `
+import assert from 'node:assert/strict';
+const warnings = [];
+process.on('warning', (w) => warnings.push({ name: w.name, code: w.code, message: w.message }));
+const { Context, ContextVar, bind, callSoon, copyContext, createTask } = await import(${JSON.stringify(entry)});
+const { storage } = await import(${JSON.stringify(`${runtimeModule}?second-copy`)});
+const v = new ContextVar('v', { default: 'd' });
+
+// Synchronous propagation and explicit binding hold in every mode.
+const ctx = new Context();
+ctx.run(() => v.set('inside'));
+assert.equal(ctx.get(v), 'inside');
+assert.equal(v.get(), 'd');
+const readLater = ctx.run(() => bind(() => v.get()));
+assert.equal(readLater(), 'inside');
+const seenBySoon = await new Promise((resolve) => callSoon(() => resolve(v.get()), { context: ctx }));
+assert.equal(seenBySoon, 'inside');
+const task = createTask(() => v.get(), { context: ctx.copy() });
+assert.equal(await task, 'inside');
+assert.equal(copyContext().run(() => v.get()), 'd');
+
+// Asynchronous propagation: is the value still there after an await?
+let afterAwait;
+await new Context().run(async () => {
+  v.set('before await');
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  afterAwait = v.get();
+});
+await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+console.log(JSON.stringify({ kind: storage.kind, afterAwait, warnings }));
+`;
+
+const removals = {
+  'process.getBuiltinModule': 'delete process.getBuiltinModule;',
+  "the built-in module 'node:async_hooks'": `const original = process.getBuiltinModule;
+process.getBuiltinModule = (id) => { if (id === 'node:async_hooks') throw new Error('no such module'); return original(id); };`,
+  'AsyncLocalStorage.prototype.enterWith':
+    "delete process.getBuiltinModule('node:async_hooks').AsyncLocalStorage.prototype.enterWith;",
+};
+
+interface ProbeResult {
+  kind: string;
+  afterAwait: unknown;
+  warnings: { name: string; code: string; message: string }[];
+}
+
+function runProbe(removal: string): ProbeResult {
+  const dir = mkdtempSync(join(tmpdir(), 'contextvars-fallback-'));
+  try {
+    writeFileSync(join(dir, 'remove.mjs'), removal);
+    writeFileSync(join(dir, 'probe.mjs'), probe);
+    const child = spawnSync(
+      process.execPath,
+      ['--import', pathToFileURL(join(dir, 'remove.mjs')).href, '--import', 'tsx', join(dir, 'probe.mjs')],
+      { encoding: 'utf8', cwd: join(import.meta.dirname, '../..') },
+    );
+    assert.equal(child.status, 0, `probe exited with ${child.status}:\n${child.stderr}`);
+    return JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '') as ProbeResult;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const [missing, removal] of Object.entries(removals)) {
+  test(`without ${missing}: synchronous fallback with one warning naming it`, () => {
+    const result = runProbe(removal);
+    assert.equal(result.kind, 'synchronous');
+    assert.equal(result.afterAwait, 'd', 'values do not cross await in the synchronous fallback');
+    assert.equal(result.warnings.length, 1, JSON.stringify(result.warnings));
+    const [warning] = result.warnings;
+    assert.equal(warning?.name, 'ContextvarsWarning');
+    assert.equal(warning?.code, 'CONTEXTVARS_SYNCHRONOUS_FALLBACK');
+    assert.ok(warning?.message.includes(`lacks ${missing}`), warning?.message);
+    assert.match(warning?.message ?? '', /synchronous calls and explicit binding/);
+  });
+}
+
+test('with AsyncLocalStorage: asynchronous propagation and no warning', () => {
+  const result = runProbe('');
+  assert.notEqual(result.kind, 'synchronous');
+  assert.equal(result.afterAwait, 'before await');
+  assert.deepEqual(result.warnings, []);
+});
