@@ -1,0 +1,178 @@
+/**
+ * Every fenced code block in README.md and docs/**\/*.md (except the generated
+ * docs/api) is a test named `<file>:<line>`:
+ *
+ * - ```ts / ```js blocks run as standalone ES modules with `node --import tsx`,
+ *   written under tmp/doc-examples/ inside the repository so that
+ *   `import ... from 'contextvars'` resolves through the package's own
+ *   "exports" to the built dist/ (`npm test` builds it first);
+ * - ```python blocks run with python3;
+ * - ```sh blocks are not run, but every `npm run <script>`, `npm start` and
+ *   `npm test` they mention must exist in package.json;
+ * - mermaid, text and other blocks are prose.
+ *
+ * A block passes when it exits 0 within the timeout; it shows its results
+ * with node:assert (or Python's assert), so a wrong claim in the docs fails.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const WORK_DIR = join(ROOT, 'tmp', 'doc-examples');
+const TIMEOUT_MS = 30_000;
+
+/** Languages a block is executed in, by the info string after the fence. */
+const RUNNERS: Record<string, { extension: string; command: (file: string) => [string, string[]] }> = {
+  ts: { extension: '.ts', command: (file) => [process.execPath, ['--import', 'tsx', file]] },
+  typescript: { extension: '.ts', command: (file) => [process.execPath, ['--import', 'tsx', file]] },
+  js: { extension: '.mjs', command: (file) => [process.execPath, ['--import', 'tsx', file]] },
+  javascript: { extension: '.mjs', command: (file) => [process.execPath, ['--import', 'tsx', file]] },
+  python: { extension: '.py', command: (file) => ['python3', [file]] },
+  py: { extension: '.py', command: (file) => ['python3', [file]] },
+};
+const SHELL_LANGUAGES = new Set(['sh', 'bash', 'shell', 'console']);
+
+interface CodeBlock {
+  /** Path relative to the repository root, with forward slashes. */
+  readonly file: string;
+  /** 1-based line of the opening fence. */
+  readonly line: number;
+  readonly language: string;
+  readonly code: string;
+}
+
+function markdownFiles(): string[] {
+  const files = [join(ROOT, 'README.md')];
+  const walk = (dir: string): void => {
+    if (!existsSync(dir)) return;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (path !== join(ROOT, 'docs', 'api')) walk(path);
+      } else if (entry.name.endsWith('.md')) {
+        files.push(path);
+      }
+    }
+  };
+  walk(join(ROOT, 'docs'));
+  return files.sort();
+}
+
+/** The fenced blocks of a CommonMark document (``` or ~~~ fences, closed by a fence at least as long). */
+function codeBlocks(file: string, text: string): CodeBlock[] {
+  const blocks: CodeBlock[] = [];
+  const lines = text.split(/\r?\n/);
+  let open: { fence: string; indent: number; language: string; line: number; body: string[] } | undefined;
+  lines.forEach((line, index) => {
+    if (open === undefined) {
+      const start = /^( {0,3})(`{3,}|~{3,})\s*([^\s`]*)/.exec(line);
+      if (start) {
+        open = { indent: start[1]!.length, fence: start[2]!, language: start[3]!.toLowerCase(), line: index + 1, body: [] };
+      }
+      return;
+    }
+    const close = /^ {0,3}(`{3,}|~{3,})\s*$/.exec(line);
+    if (close && close[1]![0] === open.fence[0] && close[1]!.length >= open.fence.length) {
+      blocks.push({ file, line: open.line, language: open.language, code: open.body.join('\n') + '\n' });
+      open = undefined;
+      return;
+    }
+    open.body.push(line.slice(Math.min(open.indent, line.length - line.trimStart().length)));
+  });
+  assert.equal(open, undefined, `${file}:${open?.line}: code block is never closed`);
+  return blocks;
+}
+
+interface Outcome {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly output: string;
+  readonly timedOut: boolean;
+}
+
+function execute(command: string, args: string[]): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, output, timedOut });
+    });
+  });
+}
+
+const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  scripts?: Record<string, string>;
+};
+const scripts = packageJson.scripts ?? {};
+
+/** The npm scripts a shell block invokes: `npm run x`, `npm run-script x`, `npm start`, `npm test`. */
+function npmScriptsIn(code: string): string[] {
+  const named = [...code.matchAll(/\bnpm\s+(?:run|run-script)\s+([\w:.-]+)/g)].map((m) => m[1]!);
+  const lifecycle = [...code.matchAll(/\bnpm\s+(start|test|t)\b/g)].map((m) => (m[1] === 't' ? 'test' : m[1]!));
+  return [...named, ...lifecycle];
+}
+
+const files = markdownFiles();
+const blocks = files.flatMap((path) => codeBlocks(relative(ROOT, path).split('\\').join('/'), readFileSync(path, 'utf8')));
+
+rmSync(WORK_DIR, { recursive: true, force: true });
+mkdirSync(WORK_DIR, { recursive: true });
+
+test('the README has a runnable TypeScript quickstart', () => {
+  assert.ok(
+    blocks.some((block) => block.file === 'README.md' && (block.language === 'ts' || block.language === 'typescript')),
+    'README.md should contain at least one ```ts block',
+  );
+});
+
+describe('documentation code blocks', { concurrency: 4 }, () => {
+  for (const block of blocks) {
+    const name = `${block.file}:${block.line}`;
+    const runner = RUNNERS[block.language];
+    if (runner !== undefined) {
+      test(name, async () => {
+        if (runner.extension !== '.py') {
+          assert.ok(
+            existsSync(join(ROOT, 'dist', 'index.js')),
+            'dist/ is missing: run `npm run build` first (npm test does) so that blocks can import contextvars',
+          );
+        }
+        const fileName = `${block.file.replace(/[^\w.-]+/g, '_')}_${block.line}${runner.extension}`;
+        const path = join(WORK_DIR, fileName);
+        writeFileSync(path, block.code);
+        const [command, args] = runner.command(path);
+        const outcome = await execute(command, args);
+        const how = outcome.timedOut
+          ? `did not finish within ${TIMEOUT_MS / 1000} s (a server or timer left open?)`
+          : `exited with ${outcome.code ?? outcome.signal}`;
+        assert.ok(
+          !outcome.timedOut && outcome.code === 0,
+          `${name}: the ${block.language} block ${how} (written to ${relative(ROOT, path)}).\n` +
+            `--- output ---\n${outcome.output}`,
+        );
+      });
+    } else if (SHELL_LANGUAGES.has(block.language)) {
+      test(name, () => {
+        for (const script of npmScriptsIn(block.code)) {
+          assert.ok(
+            script in scripts,
+            `${name}: the shell block runs \`npm run ${script}\`, but package.json has no "${script}" script`,
+          );
+        }
+      });
+    }
+  }
+});
