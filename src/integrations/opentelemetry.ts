@@ -1,0 +1,249 @@
+/**
+ * OpenTelemetry's context propagation on a ContextVar: a `ContextManager`
+ * (the interface of `@opentelemetry/api`) whose active context is the value
+ * of a ContextVar. Spans then follow the same rules as every other variable:
+ * `await`, timers, I/O, `createTask`, `callLater`, `bind` and
+ * `copyContext().run` carry the active span with them.
+ *
+ * Invariant: `with(ctx, fn)` runs fn in a copy of the current Context (as
+ * `copyContext().run` does) with the variable set to ctx, so nothing fn
+ * schedules can see a later restore (SEMANTICS D2 does not apply), and
+ * changes fn makes to other ContextVars stay in that copy.
+ *
+ * @module
+ */
+import { ROOT_CONTEXT, type Context as OtelContext, type ContextManager } from '@opentelemetry/api';
+import { ContextVar, copyContext, type Token } from '../index.ts';
+
+/** The listener methods of Node's EventEmitter that {@link ContextVarContextManager.bind} patches. */
+interface ListenerMethods {
+  addListener(event: string | symbol, listener: (...args: unknown[]) => void): unknown;
+  removeListener(event: string | symbol, listener: (...args: unknown[]) => void): unknown;
+}
+
+const ADD_METHODS = ['addListener', 'on', 'once', 'prependListener', 'prependOnceListener'] as const;
+const REMOVE_METHODS = ['removeListener', 'off'] as const;
+
+type Listener = (...args: unknown[]) => unknown;
+
+function isEventEmitter(target: unknown): target is ListenerMethods & Record<string | symbol, unknown> {
+  return (
+    typeof target === 'object' &&
+    target !== null &&
+    typeof (target as Partial<ListenerMethods>).addListener === 'function' &&
+    typeof (target as Partial<ListenerMethods>).removeListener === 'function'
+  );
+}
+
+let managersCreated = 0;
+
+/**
+ * An OpenTelemetry `ContextManager` backed by a {@link ContextVar}: register it
+ * with `context.setGlobalContextManager` and the active span follows your code
+ * across `await`, timers and I/O, is isolated between concurrent requests, and
+ * travels with this library's Contexts and tasks.
+ *
+ * `disable()` forgets every context entered so far (as
+ * AsyncLocalStorageContextManager's does); `with`, `bind` and `attach` keep
+ * working afterwards. Each manager has its own variable, so two managers never
+ * see each other's contexts.
+ *
+ * @example
+ * ```ts
+ * import { context, trace } from '@opentelemetry/api';
+ * import { ContextVarContextManager } from 'contextvars/opentelemetry';
+ *
+ * context.setGlobalContextManager(new ContextVarContextManager().enable());
+ * const tracer = trace.getTracer('app');
+ * await tracer.startActiveSpan('request', async (span) => {
+ *   await lookup(); // spans started here are children of 'request'
+ *   span.end();
+ * });
+ * ```
+ */
+export class ContextVarContextManager implements ContextManager {
+  #variable: ContextVar<OtelContext>;
+  readonly #name: string;
+  // Each manager patches an emitter under its own key, so two managers can bind the same emitter.
+  readonly #boundListeners = Symbol('contextvars.opentelemetry.boundListeners');
+
+  /** A manager with its own ContextVar; `enable()` it and pass it to `context.setGlobalContextManager`. */
+  constructor() {
+    this.#name = `opentelemetry.context#${++managersCreated}`;
+    this.#variable = new ContextVar<OtelContext>(this.#name, { default: ROOT_CONTEXT });
+  }
+
+  /**
+   * The active OpenTelemetry context: the one the innermost `with`, bound
+   * function or `attach` entered in this flow, else `ROOT_CONTEXT`.
+   *
+   * @example
+   * ```ts
+   * manager.with(ROOT_CONTEXT.setValue(key, 1), () => manager.active().getValue(key)); // 1
+   * ```
+   */
+  active(): OtelContext {
+    return this.#variable.get();
+  }
+
+  /**
+   * Calls `fn.call(thisArg, ...args)` with `context` active, in a copy of the
+   * current Context: everything fn schedules (continuations, timers, I/O)
+   * keeps `context`, and the caller's active context is unchanged when
+   * `with` returns or throws.
+   *
+   * @example
+   * ```ts
+   * const span = tracer.startSpan('work');
+   * await manager.with(trace.setSpan(manager.active(), span), async () => {
+   *   await step(); // trace.getActiveSpan() === span here
+   * });
+   * ```
+   */
+  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
+    context: OtelContext,
+    fn: F,
+    thisArg?: ThisParameterType<F>,
+    ...args: A
+  ): ReturnType<F> {
+    const variable = this.#variable;
+    return copyContext().run(() => {
+      variable.set(context);
+      return fn.apply(thisArg, args);
+    });
+  }
+
+  /**
+   * Binds `target` to `context`: a function runs with `context` active on
+   * every call; an EventEmitter calls every listener added from now on with
+   * `context` active (and `removeListener`/`off` still find them). Any other
+   * value is returned unchanged.
+   *
+   * @example
+   * ```ts
+   * const onDone = manager.bind(manager.active(), () => trace.getActiveSpan());
+   * setTimeout(onDone); // sees the span that was active when bind was called
+   * manager.bind(manager.active(), request); // listeners of `request` see it too
+   * ```
+   */
+  bind<T>(context: OtelContext, target: T): T {
+    if (typeof target === 'function') return this.#bindFunction(context, target as unknown as Listener) as T;
+    if (isEventEmitter(target)) this.#bindEventEmitter(context, target);
+    return target;
+  }
+
+  /**
+   * Makes `context` active for the rest of the current frame and everything
+   * it schedules, like `ContextVar.set` (AsyncLocalStorageContextManager's
+   * `attach`). Returns the token that {@link ContextVarContextManager.detach}
+   * takes.
+   *
+   * @example
+   * ```ts
+   * const token = manager.attach(ROOT_CONTEXT.setValue(key, 1));
+   * await work(); // manager.active().getValue(key) === 1
+   * manager.detach(token);
+   * ```
+   */
+  attach(context: OtelContext): Token<OtelContext> {
+    return this.#variable.set(context);
+  }
+
+  /**
+   * Restores the context that was active before the `attach` that made
+   * `token`, as `ContextVar.reset` does (same flow, once).
+   *
+   * @throws {TokenUsedError} when the token was already detached.
+   * @throws {TokenContextError} when the token was made in another Context or task.
+   *
+   * @example
+   * ```ts
+   * const token = manager.attach(ctx);
+   * manager.detach(token); // manager.active() is the previous context again
+   * ```
+   */
+  detach(token: Token<OtelContext>): void {
+    token.var.reset(token);
+  }
+
+  /**
+   * Returns this manager; it works from construction on, so enabling is a
+   * no-op kept for the `ContextManager` interface.
+   *
+   * @example
+   * ```ts
+   * context.setGlobalContextManager(new ContextVarContextManager().enable());
+   * ```
+   */
+  enable(): this {
+    return this;
+  }
+
+  /**
+   * Forgets every context entered so far: from now on `active()` returns
+   * `ROOT_CONTEXT` everywhere until a new `with`, bound call or `attach`.
+   * Returns this manager.
+   *
+   * @example
+   * ```ts
+   * manager.disable();
+   * manager.active(); // ROOT_CONTEXT, even inside an earlier manager.with(...)
+   * ```
+   */
+  disable(): this {
+    // A fresh variable is a key no snapshot holds: every earlier value becomes unreachable.
+    this.#variable = new ContextVar<OtelContext>(this.#name, { default: ROOT_CONTEXT });
+    return this;
+  }
+
+  #bindFunction(context: OtelContext, target: Listener): Listener {
+    const manager = this;
+    const bound = function (this: unknown, ...args: unknown[]): unknown {
+      return manager.with(context, target, this, ...args);
+    };
+    Object.defineProperty(bound, 'length', { value: target.length, configurable: true });
+    return bound;
+  }
+
+  /**
+   * Wraps each listener once per emitter (a WeakMap from the user's listener
+   * to its bound version) so removal by the original listener works. The
+   * emitter's own `once` calls `on` internally: that nested call must add the
+   * already-bound wrapper as it is, or `removeListener(original)` would not
+   * find it.
+   */
+  #bindEventEmitter(context: OtelContext, emitter: ListenerMethods & Record<string | symbol, unknown>): void {
+    if (emitter[this.#boundListeners] !== undefined) return;
+    const boundListeners = new WeakMap<Listener, Listener>();
+    emitter[this.#boundListeners] = boundListeners;
+    const boundOf = (listener: Listener): Listener => {
+      let bound = boundListeners.get(listener);
+      if (bound === undefined) {
+        bound = this.#bindFunction(context, listener);
+        boundListeners.set(listener, bound);
+      }
+      return bound;
+    };
+    let adding = false;
+    for (const method of ADD_METHODS) {
+      const original = emitter[method];
+      if (typeof original !== 'function') continue;
+      emitter[method] = function (this: unknown, event: string | symbol, listener: Listener, ...rest: unknown[]) {
+        if (adding || typeof listener !== 'function') return original.call(this, event, listener, ...rest);
+        adding = true;
+        try {
+          return original.call(this, event, boundOf(listener), ...rest);
+        } finally {
+          adding = false;
+        }
+      };
+    }
+    for (const method of REMOVE_METHODS) {
+      const original = emitter[method];
+      if (typeof original !== 'function') continue;
+      emitter[method] = function (this: unknown, event: string | symbol, listener: Listener, ...rest: unknown[]) {
+        return original.call(this, event, boundListeners.get(listener) ?? listener, ...rest);
+      };
+    }
+  }
+}
