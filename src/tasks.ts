@@ -210,8 +210,12 @@ export class TaskGroup {
 
   /** Waits for every task, including ones created while waiting; rejects with TaskGroupError if any failed. */
   async wait(): Promise<void> {
-    for (let settled = 0; settled < this.#tasks.length; settled = this.#tasks.length) {
-      await Promise.allSettled(this.#tasks.slice(settled));
+    // Tasks may be created while we wait: loop until a pass adds none.
+    let awaited = 0;
+    while (awaited < this.#tasks.length) {
+      const batch = this.#tasks.slice(awaited);
+      awaited = this.#tasks.length;
+      await Promise.allSettled(batch);
     }
     this.#closed = true;
     if (this.#errors.length > 0) throw new TaskGroupError(this.#errors);
