@@ -1,0 +1,172 @@
+/**
+ * Nothing outlives its flow: after 100,000 finished tasks and 100,000
+ * Contexts, each holding a few sizable values, a full collection brings the
+ * heap back to where it started, and a sample of the values, Contexts and
+ * snapshots is really gone (WeakRef cleared, FinalizationRegistry called).
+ * scripts/test.mjs runs node with --expose-gc.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { callSoon, Context, ContextVar, createTask } from '../../src/index.ts';
+import { currentScope } from '../../src/context.ts';
+
+const COUNT = 100_000;
+const BATCH = 1_000;
+const SAMPLE_EVERY = 997; // a prime, so samples fall on every position in a batch
+/** How far above its starting point the heap may settle; retaining the workload would be ~150 MB. */
+const HEAP_SLACK_BYTES = 4 * 1024 * 1024;
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+const samples = new ContextVar<Float64Array>('samples');
+const record = new ContextVar<{ readonly label: string; readonly values: readonly number[] }>('record');
+const label = new ContextVar<string>('label');
+
+/** Full collections with event-loop turns in between, so finalizers and WeakRef clearing get to run. */
+async function collect(): Promise<void> {
+  assert.ok(gc, 'run node with --expose-gc (scripts/test.mjs does)');
+  for (let pass = 0; pass < 6; pass++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+    await sleep(1);
+  }
+}
+
+async function settledHeapUsed(): Promise<number> {
+  await collect();
+  return process.memoryUsage().heapUsed;
+}
+
+/**
+ * One registry for every watch: on Node 20, once a FinalizationRegistry with
+ * pending callbacks is itself collected, other registries' callbacks stopped
+ * arriving, so a registry per watch made this test depend on GC timing.
+ */
+const finalization = new FinalizationRegistry<() => void>((onFinalized) => onFinalized());
+
+/** Sampled objects that must all be collected once their flow is over. */
+class Watch {
+  readonly #refs: { readonly kind: string; readonly ref: WeakRef<object> }[] = [];
+  readonly #finalized = new Map<string, number>();
+
+  add(kind: string, target: object): void {
+    this.#refs.push({ kind, ref: new WeakRef(target) });
+    finalization.register(target, () => this.#finalized.set(kind, (this.#finalized.get(kind) ?? 0) + 1));
+  }
+
+  /** How many were watched, are still reachable and were finalized, by kind. */
+  survivors(): Record<string, { watched: number; alive: number; finalized: number }> {
+    const byKind: Record<string, { watched: number; alive: number; finalized: number }> = {};
+    for (const { kind, ref } of this.#refs) {
+      const entry = (byKind[kind] ??= { watched: 0, alive: 0, finalized: this.#finalized.get(kind) ?? 0 });
+      entry.watched += 1;
+      if (ref.deref() !== undefined) entry.alive += 1;
+    }
+    return byKind;
+  }
+}
+
+/** Three sizable values per flow, every one distinct. */
+function setValues(i: number): void {
+  samples.set(new Float64Array(64).fill(i));
+  record.set({ label: `record ${i}`, values: Array.from({ length: 32 }, (_, k) => i + k) });
+  label.set(`flow ${i} `.repeat(8));
+}
+
+async function runTasks(watch: Watch, count: number): Promise<void> {
+  for (let start = 0; start < count; start += BATCH) {
+    const batch: Promise<number>[] = [];
+    for (let i = start; i < start + BATCH; i++) {
+      const task = createTask(async () => {
+        setValues(i);
+        await null;
+        samples.set(new Float64Array(64).fill(-i));
+        await new Promise((resolve) => setImmediate(resolve));
+        if (i % SAMPLE_EVERY === 0) {
+          watch.add('task value', samples.get());
+          watch.add('task snapshot', currentScope().snapshot);
+        }
+        return samples.get()[0]!;
+      });
+      if (i % SAMPLE_EVERY === 0) watch.add('task context', task.context);
+      batch.push(task);
+    }
+    const results = await Promise.all(batch);
+    assert.equal(results[1], -(start + 1));
+  }
+}
+
+function runContexts(watch: Watch, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const context = new Context();
+    context.run(() => {
+      setValues(i);
+      if (i % SAMPLE_EVERY === 0) {
+        watch.add('context value', samples.get());
+        watch.add('context snapshot', currentScope().snapshot);
+      }
+    });
+    assert.equal(context.size, 3);
+    if (i % SAMPLE_EVERY === 0) watch.add('context', context);
+  }
+}
+
+test('100,000 tasks and 100,000 Contexts with sizable values leave the heap where it started', async () => {
+  // Warm up, so compiled code and lazily built runtime state are not counted as growth.
+  await runTasks(new Watch(), 2 * BATCH);
+  runContexts(new Watch(), 2 * BATCH);
+  const before = await settledHeapUsed();
+
+  const watch = new Watch();
+  await runTasks(watch, COUNT);
+  runContexts(watch, COUNT);
+  // Each ContextVar keeps the last snapshot it read and that value, as CPython's
+  // var_cached does: one entry per variable, which a read elsewhere replaces.
+  for (const variable of [samples, record, label]) variable.get(undefined);
+  const after = await settledHeapUsed();
+
+  const growth = after - before;
+  assert.ok(
+    growth < HEAP_SLACK_BYTES,
+    `heap grew by ${(growth / 1024 / 1024).toFixed(1)} MB (${before} -> ${after} bytes used)`,
+  );
+  const survivors = watch.survivors();
+  for (const [kind, { watched, alive, finalized }] of Object.entries(survivors)) {
+    assert.ok(watched >= 100, `${kind}: only ${watched} sampled`);
+    assert.equal(alive, 0, `${kind}: ${alive} of ${watched} still reachable`);
+    assert.equal(finalized, watched, `${kind}: ${finalized} of ${watched} finalized`);
+  }
+  assert.deepEqual(Object.keys(survivors).sort(), [
+    'context',
+    'context snapshot',
+    'context value',
+    'task context',
+    'task snapshot',
+    'task value',
+  ]);
+});
+
+// uvloop's test_context.py, test_task_context_4 (a copy of a CPython check): a
+// value set in a task that scheduled a callback is released once both are done.
+test('test_task_context_4: a value set in a finished task that scheduled a callback is collected', async () => {
+  const cvar = new ContextVar<object>('cvar');
+  class TrackMe {}
+  let tracked: TrackMe | undefined = new TrackMe();
+  const ref = new WeakRef(tracked);
+
+  async function sub(): Promise<void> {
+    cvar.set(tracked!);
+    callSoon(() => {});
+  }
+
+  async function main(): Promise<void> {
+    await createTask(sub);
+    await sleep(10);
+  }
+
+  await createTask(main);
+  tracked = undefined;
+  await collect();
+  assert.equal(ref.deref(), undefined);
+});
