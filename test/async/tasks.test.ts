@@ -138,7 +138,7 @@ describe('createTask', () => {
     assert.equal(createTask(() => 0, { name: 'loader' }).name, 'loader');
     assert.equal(Object.prototype.toString.call(task), '[object Task]');
     assert.equal(await task.then((value) => value + '!'), 'x!');
-    assert.equal(await createTask(() => Promise.reject(new Error('no'))).catch((error: Error) => error.message), 'no');
+    assert.equal(await createTask(() => Promise.reject(new Error('no'))).catch((error: unknown) => (error as Error).message), 'no');
     let finished = false;
     assert.equal(
       await task.finally(() => {
