@@ -6,10 +6,12 @@
  * trace-context header) all get the right parents.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { context, propagation, trace, type Span } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
@@ -203,4 +205,18 @@ test('100 concurrent HTTP requests: each server span is the child of its own cli
   } finally {
     server.close();
   }
+});
+
+test('examples/opentelemetry.ts runs: each trace is client -> server request -> its own three children', async () => {
+  const example = fileURLToPath(new URL('../../examples/opentelemetry.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', example], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => (stdout += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 0);
+  const expected = [1, 2, 3].map((n) =>
+    [`client /orders/${n}`, `  GET /orders/${n}`, '    cache.get', '    db.query', '    render'].join('\n'),
+  );
+  assert.deepEqual(stdout.trim().split('\n\n'), expected);
 });
