@@ -5,9 +5,11 @@
  * fixtures/worker-tasks.mjs creates the same shared keys as this file.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { Context, ContextVar, createTask } from 'contextvars';
 import {
@@ -287,4 +289,22 @@ describe('WorkerPool', () => {
       message: /terminated: create a new one to run add\(\)/,
     });
   });
+});
+
+test('examples/worker-pool.ts runs: each request\'s task reads its own requestId and tenant in a pooled worker', async () => {
+  const example = fileURLToPath(new URL('../../examples/worker-pool.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', example], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => (stdout += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 0);
+  assert.deepEqual(stdout.trim().split('\n'), [
+    'req-1 (acme): 9592 primes below 100000',
+    'req-2 (globex): 17984 primes below 200000',
+    'req-3 (acme): 5133 primes below 50000',
+    'req-4 (initech): 1229 primes below 10000',
+    'threads used: 2 of 2',
+    'refused: example.onDone',
+  ]);
 });
