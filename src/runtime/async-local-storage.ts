@@ -19,13 +19,13 @@ export interface MissingPrimitive {
 function loadAsyncHooks(): AsyncHooksModule | MissingPrimitive {
   const { process } = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } };
   if (typeof process?.getBuiltinModule !== 'function') {
-    return { missing: 'process.getBuiltinModule (Node.js 20.16+ and 22.3+ have it)' };
+    return { missing: 'process.getBuiltinModule' };
   }
   try {
     const hooks = process.getBuiltinModule('node:async_hooks') as AsyncHooksModule | undefined;
-    return hooks ?? { missing: "the built-in module 'node:async_hooks'" };
+    return hooks ?? { missing: 'node:async_hooks' };
   } catch {
-    return { missing: "the built-in module 'node:async_hooks'" };
+    return { missing: 'node:async_hooks' };
   }
 }
 
@@ -35,8 +35,9 @@ export function createAsyncLocalStorage(): ScopeStorage | MissingPrimitive {
   if ('missing' in hooks) return hooks;
   if (typeof hooks.AsyncLocalStorage !== 'function') return { missing: 'AsyncLocalStorage' };
   const als = new hooks.AsyncLocalStorage<object>();
-  if (typeof als.enterWith !== 'function') return { missing: 'AsyncLocalStorage.prototype.enterWith' };
-  if (typeof als.run !== 'function') return { missing: 'AsyncLocalStorage.prototype.run' };
+  if (typeof als.enterWith !== 'function' || typeof als.run !== 'function') {
+    return { missing: 'AsyncLocalStorage enterWith and run' };
+  }
 
   // Node 20 and 22 keep the store on the execution resource under this key.
   const resourceStore: unknown = (als as unknown as { kResourceStore?: unknown }).kResourceStore;

@@ -60,11 +60,8 @@ function warnSynchronousFallback(missing: string): void {
   };
   if (typeof process?.versions?.node !== 'string') return;
   const message =
-    `contextvars: this runtime lacks ${missing}, so it falls back to synchronous propagation: ` +
-    'values follow synchronous calls and explicit binding (Context.run, copyContext().run, bind, ' +
-    'callSoon/callLater, the synchronous start of createTask) but are not carried across await, ' +
-    'timers or I/O. ' +
-    'Use Node.js 20.16+, Bun or Deno for asynchronous propagation.';
+    `contextvars: no ${missing} (Node.js 20.16+, Bun and Deno have it); synchronous fallback: ` +
+    'values follow synchronous calls and explicit binding only, not await, timers or I/O.';
   if (typeof process.emitWarning === 'function') {
     process.emitWarning(message, 'ContextvarsWarning', SYNCHRONOUS_FALLBACK_WARNING);
   } else {
