@@ -294,11 +294,16 @@ describe('loop.call_soon / loop.call_later (documented behaviour)', () => {
    *
    *     ctx = contextvars.copy_context(); ctx.run(cvar.set, 'captured')
    *     loop.call_soon(cb, 'first', context=ctx); loop.call_soon(cb, 'second', context=ctx)
-   *     loop.call_later(0.001, cb, 'later', context=ctx)
    *     cvar.set('scheduler'); loop.call_soon(cb, 'copy1'); loop.call_soon(cb, 'copy2')
    *     cvar.set('after'); h = loop.call_soon(cb, 'cancelled'); h.cancel()
+   *     await asyncio.sleep(0.01)
+   *     loop.call_later(0.001, cb, 'later', context=ctx)
+   *     await asyncio.sleep(0.01)
    *
-   * where cb records (tag, cvar.get()) and then sets cvar to its tag.
+   * where cb records (tag, cvar.get()) and then sets cvar to its tag. Here each
+   * wait is on a callback queued after the ones it waits for, not on a clock:
+   * Node runs a due timer before pending setImmediate callbacks when a loop turn
+   * starts late, so "soon before later" holds only by causality.
    */
   test('call_soon and call_later: a given context is shared and keeps the writes; the default is a copy per call', async () => {
     await createTask(async () => {
@@ -311,14 +316,15 @@ describe('loop.call_soon / loop.call_later (documented behaviour)', () => {
       ctx.run(() => cvar.set('captured'));
       callSoon(callback('first'), { context: ctx });
       callSoon(callback('second'), { context: ctx });
-      callLater(1, callback('later'), { context: ctx });
       cvar.set('scheduler');
       callSoon(callback('copy1'));
       callSoon(callback('copy2'));
       cvar.set('after');
       const handle = callSoon(callback('cancelled'));
       handle.cancel();
-      await sleep(20);
+      await new Promise<void>((resolve) => callSoon(resolve));
+      callLater(1, callback('later'), { context: ctx });
+      await new Promise<void>((resolve) => callLater(5, resolve));
       assert.deepEqual(seen, [
         ['first', 'captured'],
         ['second', 'first'],
