@@ -26,7 +26,11 @@ const WORK_DIR = join(ROOT, 'tmp', 'doc-examples');
 const TIMEOUT_MS = 30_000;
 
 /** Languages a block is executed in, by the info string after the fence. */
-const RUNNERS: Record<string, { extension: string; command: (file: string) => [string, string[]] }> = {
+interface Runner {
+  readonly extension: string;
+  readonly command: (file: string) => [string, string[]];
+}
+const RUNNERS: Record<string, Runner> = {
   ts: { extension: '.ts', command: (file) => [process.execPath, ['--import', 'tsx', file]] },
   typescript: { extension: '.ts', command: (file) => [process.execPath, ['--import', 'tsx', file]] },
   js: { extension: '.mjs', command: (file) => [process.execPath, ['--import', 'tsx', file]] },
@@ -94,9 +98,11 @@ interface Outcome {
   readonly timedOut: boolean;
 }
 
-function execute(command: string, args: string[]): Promise<Outcome> {
+function execute(command: string, args: string[], timeoutMs: number): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // A block that uses node:test must report as a top-level run, not to this test runner.
+    const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -104,7 +110,7 @@ function execute(command: string, args: string[]): Promise<Outcome> {
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
-    }, TIMEOUT_MS);
+    }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
@@ -128,8 +134,23 @@ function npmScriptsIn(code: string): string[] {
 const files = markdownFiles();
 const blocks = files.flatMap((path) => codeBlocks(relative(ROOT, path).split('\\').join('/'), readFileSync(path, 'utf8')));
 
+interface Example {
+  readonly block: CodeBlock;
+  readonly name: string;
+  readonly runner: Runner;
+  /** Where the block is written, inside the repository so that 'contextvars' resolves to dist/. */
+  readonly path: string;
+}
+
 rmSync(WORK_DIR, { recursive: true, force: true });
 mkdirSync(WORK_DIR, { recursive: true });
+const examples: Example[] = blocks.flatMap((block) => {
+  const runner = RUNNERS[block.language];
+  if (runner === undefined) return [];
+  const path = join(WORK_DIR, `${block.file.replace(/[^\w.-]+/g, '_')}_${block.line}${runner.extension}`);
+  writeFileSync(path, block.code);
+  return [{ block, name: `${block.file}:${block.line}`, runner, path }];
+});
 
 test('the README has a runnable TypeScript quickstart', () => {
   assert.ok(
@@ -139,40 +160,58 @@ test('the README has a runnable TypeScript quickstart', () => {
 });
 
 describe('documentation code blocks', { concurrency: 4 }, () => {
-  for (const block of blocks) {
-    const name = `${block.file}:${block.line}`;
-    const runner = RUNNERS[block.language];
-    if (runner !== undefined) {
-      test(name, async () => {
-        if (runner.extension !== '.py') {
-          assert.ok(
-            existsSync(join(ROOT, 'dist', 'index.js')),
-            'dist/ is missing: run `npm run build` first (npm test does) so that blocks can import contextvars',
-          );
-        }
-        const fileName = `${block.file.replace(/[^\w.-]+/g, '_')}_${block.line}${runner.extension}`;
-        const path = join(WORK_DIR, fileName);
-        writeFileSync(path, block.code);
-        const [command, args] = runner.command(path);
-        const outcome = await execute(command, args);
-        const how = outcome.timedOut
-          ? `did not finish within ${TIMEOUT_MS / 1000} s (a server or timer left open?)`
-          : `exited with ${outcome.code ?? outcome.signal}`;
-        assert.ok(
-          !outcome.timedOut && outcome.code === 0,
-          `${name}: the ${block.language} block ${how} (written to ${relative(ROOT, path)}).\n` +
-            `--- output ---\n${outcome.output}`,
-        );
-      });
-    } else if (SHELL_LANGUAGES.has(block.language)) {
-      test(name, () => {
-        for (const script of npmScriptsIn(block.code)) {
-          assert.ok(
-            script in scripts,
-            `${name}: the shell block runs \`npm run ${script}\`, but package.json has no "${script}" script`,
-          );
-        }
-      });
-    }
+  for (const { block, name, runner, path } of examples) {
+    test(name, async () => {
+      if (runner.extension !== '.py') assertBuilt();
+      const [command, args] = runner.command(path);
+      const outcome = await execute(command, args, TIMEOUT_MS);
+      const how = outcome.timedOut
+        ? `did not finish within ${TIMEOUT_MS / 1000} s (a server or timer left open?)`
+        : `exited with ${outcome.code ?? outcome.signal}`;
+      assert.ok(
+        !outcome.timedOut && outcome.code === 0,
+        `${name}: the ${block.language} block ${how} (written to ${relative(ROOT, path)}).\n` +
+          `--- output ---\n${outcome.output}`,
+      );
+    });
   }
+
+  for (const block of blocks.filter((b) => SHELL_LANGUAGES.has(b.language))) {
+    const name = `${block.file}:${block.line}`;
+    test(name, () => {
+      for (const script of npmScriptsIn(block.code)) {
+        assert.ok(
+          script in scripts,
+          `${name}: the shell block runs \`npm run ${script}\`, but package.json has no "${script}" script`,
+        );
+      }
+    });
+  }
+
+  test('every ts block type-checks against the published types', async () => {
+    const typescript = examples.filter((example) => example.runner.extension === '.ts');
+    if (typescript.length === 0) return;
+    assertBuilt();
+    writeFileSync(
+      join(WORK_DIR, 'tsconfig.json'),
+      // skipLibCheck: the blocks are checked, not the frameworks' own .d.ts files (hono's need DOM types).
+      JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { skipLibCheck: true }, include: ['*.ts'] }, null, 2),
+    );
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const outcome = await execute(process.execPath, [tsc, '-p', join(WORK_DIR, 'tsconfig.json')], 4 * TIMEOUT_MS);
+    // Point each diagnostic at the Markdown line it comes from.
+    const byFile = new Map(typescript.map((example) => [relative(ROOT, example.path), example.block]));
+    const output = outcome.output.replace(/^(\S+?)\((\d+),(\d+)\)/gm, (match, file: string, line: string) => {
+      const block = byFile.get(file);
+      return block === undefined ? match : `${block.file}:${block.line + Number(line)} (${match})`;
+    });
+    assert.ok(!outcome.timedOut && outcome.code === 0, `tsc found type errors in documentation blocks:\n${output}`);
+  });
 });
+
+function assertBuilt(): void {
+  assert.ok(
+    existsSync(join(ROOT, 'dist', 'index.js')),
+    'dist/ is missing: run `npm run build` first (npm test does) so that blocks can import contextvars',
+  );
+}
