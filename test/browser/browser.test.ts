@@ -108,8 +108,9 @@ test('the ESM build runs the synchronous conformance cases in headless Chromium'
     });
     const { port } = server.address() as AddressInfo;
     await page.goto(`http://127.0.0.1:${port}/`);
-    await page.waitForFunction(() => 'contextvarsResults' in window, undefined, { timeout: 30_000 });
-    const results = (await page.evaluate(() => (window as unknown as { contextvarsResults: unknown }).contextvarsResults)) as CaseResult[];
+    // Evaluated in the page, where globalThis is the window.
+    await page.waitForFunction('globalThis.contextvarsResults !== undefined', undefined, { timeout: 30_000 });
+    const results = (await page.evaluate(() => (globalThis as { contextvarsResults?: unknown }).contextvarsResults)) as CaseResult[];
     // The browser is the expected home of the synchronous mode: no warning there.
     assert.deepEqual(problems, []);
     assert.ok(results.length >= 10, `only ${results.length} cases ran`);
