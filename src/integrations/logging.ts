@@ -8,7 +8,17 @@
  */
 import { ContextVar, LookupError } from '../index.ts';
 
-/** The fields {@link logFields} yields: each variable's value type, present only where it has a value. */
+/**
+ * The fields {@link logFields} yields: each variable's value type, under its
+ * field name, optional because a variable with no value is left out.
+ *
+ * @example
+ * ```ts
+ * const fields = logFields({ requestId, user });
+ * type Fields = LogFields<{ requestId: ContextVar<string>; user: ContextVar<string> }>;
+ * const line: Fields = fields(); // { requestId?: string; user?: string }
+ * ```
+ */
 export type LogFields<V extends Readonly<Record<string, ContextVar<unknown>>>> = {
   -readonly [K in keyof V]?: V[K] extends ContextVar<infer T> ? T : never;
 };

@@ -136,13 +136,32 @@ export function sharedContextVar<T>(key: string, options?: ContextVarOptions<T>)
   return variable;
 }
 
-/** Options of {@link runInWorker} and {@link WorkerPool.run}. */
+/**
+ * Options of {@link runInWorker} and {@link WorkerPool.run}.
+ *
+ * @example
+ * ```ts
+ * const context = new Context();
+ * context.run(() => requestId.set('r-9'));
+ * await runInWorker(tasks, 'report', [], { context }); // the task reads 'r-9'
+ * ```
+ */
 export interface RunInWorkerOptions {
   /** The Context whose shared variables the task receives. Default: the current one. */
   readonly context?: Context;
 }
 
-/** Where a task's module is: a URL, a `file:`/`data:` URL string, or an absolute path. */
+/**
+ * Where a task's module is: a URL, a URL string (`file:`, `data:`), or an
+ * absolute file path. A relative path is refused: relative to what would be
+ * a guess.
+ *
+ * @example
+ * ```ts
+ * const tasks: ModuleSpecifier = new URL('./tasks.js', import.meta.url);
+ * const sameTasks: ModuleSpecifier = '/srv/app/dist/tasks.js';
+ * ```
+ */
 export type ModuleSpecifier = string | URL;
 
 type TaskFunction = (...args: any[]) => unknown;
@@ -187,7 +206,14 @@ export async function runInWorker<F extends TaskFunction>(
   }
 }
 
-/** Options of {@link WorkerPool}'s constructor. */
+/**
+ * Options of {@link WorkerPool}'s constructor.
+ *
+ * @example
+ * ```ts
+ * const pool = new WorkerPool({ size: 4 });
+ * ```
+ */
 export interface WorkerPoolOptions {
   /** How many workers run tasks at once. Default: the machine's parallelism minus one, at least 1. */
   readonly size?: number;
@@ -211,7 +237,14 @@ export interface WorkerPoolOptions {
  * ```
  */
 export class WorkerPool {
-  /** The number of workers. */
+  /**
+   * The number of workers the pool runs at most.
+   *
+   * @example
+   * ```ts
+   * new WorkerPool({ size: 3 }).size; // 3
+   * ```
+   */
   readonly size: number;
   readonly #idle: TaskThread[] = [];
   readonly #threads = new Set<TaskThread>();
