@@ -23,7 +23,15 @@ const NO_DEFAULT: unique symbol = Symbol('no default');
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 
-/** Options of {@link ContextVar}'s constructor. */
+/**
+ * Options of {@link ContextVar}'s constructor.
+ *
+ * @example
+ * ```ts
+ * const retries = new ContextVar('retries', { default: 3 });
+ * const parent = new ContextVar<string | undefined>('parent', { default: undefined }); // get() never throws
+ * ```
+ */
 export interface ContextVarOptions<T> {
   /** The value `get()` returns where the variable has none. May be `undefined` itself. */
   readonly default?: T;
@@ -68,6 +76,13 @@ export class ContextVar<T> {
   #cachedValue: unknown = undefined;
 
   /**
+   * Creates a variable. Create each one once, at module level.
+   *
+   * @example
+   * ```ts
+   * const requestId = new ContextVar<string>('requestId', { default: '-' });
+   * ```
+   *
    * @param name - the variable's name (a string).
    * @param options - `default`: the value where the variable has none.
    * @throws {TypeError} when `name` is not a string.
@@ -82,7 +97,14 @@ export class ContextVar<T> {
     this.#default = options !== undefined && 'default' in options ? (options.default as T) : NO_DEFAULT;
   }
 
-  /** The variable's name, for messages and debugging (read-only, as in Python). */
+  /**
+   * The variable's name, for messages and debugging (read-only, as in Python).
+   *
+   * @example
+   * ```ts
+   * new ContextVar('requestId').name; // 'requestId'
+   * ```
+   */
   get name(): string {
     return this.#name;
   }
@@ -91,9 +113,24 @@ export class ContextVar<T> {
    * The value in the current context; else the variable's default.
    *
    * @throws {LookupError} when there is neither.
+   *
+   * @example
+   * ```ts
+   * const user = new ContextVar<string>('user');
+   * user.set('ada');
+   * user.get(); // 'ada'
+   * ```
    */
   get(): T;
-  /** The value in the current context; else `fallback` (which wins over the default). */
+  /**
+   * The value in the current context; else `fallback` (which wins over the default).
+   *
+   * @example
+   * ```ts
+   * const user = new ContextVar('user', { default: 'anonymous' });
+   * user.get('guest'); // 'guest'
+   * ```
+   */
   get<D>(fallback: D): T | D;
   get(fallback?: unknown): unknown {
     const snapshot = currentScope().snapshot;
@@ -115,6 +152,13 @@ export class ContextVar<T> {
    * Sets the value for the rest of the current frame and for everything it
    * schedules from now on. Returns a Token that {@link ContextVar.reset}
    * (or `using`) takes to restore the previous value.
+   *
+   * @example
+   * ```ts
+   * const token = requestId.set('r-1');
+   * await handle(); // sees 'r-1', and so does everything it schedules
+   * requestId.reset(token);
+   * ```
    */
   set(value: T): Token<T> {
     const scope = currentScope();
@@ -130,6 +174,16 @@ export class ContextVar<T> {
    * @throws {TokenUsedError} when the token was already used.
    * @throws {TokenVarMismatchError} when the token belongs to another variable.
    * @throws {TokenContextError} when the token was made in another Context or task.
+   *
+   * @example
+   * ```ts
+   * const token = level.set(2);
+   * try {
+   *   await work();
+   * } finally {
+   *   level.reset(token); // or: using _ = level.set(2)
+   * }
+   * ```
    */
   reset(token: Token<T>): void {
     if (!(token instanceof Token)) {
@@ -138,15 +192,18 @@ export class ContextVar<T> {
     resetToken(this, token);
   }
 
+  /** Python's repr: `<ContextVar name='requestId' default='-'>`. */
   toString(): string {
     const fallback = this.#default === NO_DEFAULT ? '' : ` default=${describe(this.#default)}`;
     return `<ContextVar name='${this.name}'${fallback}>`;
   }
 
+  /** `'ContextVar'`, for `Object.prototype.toString`. */
   get [Symbol.toStringTag](): string {
     return 'ContextVar';
   }
 
+  /** @internal How `util.inspect` and `console.log` show the variable: as {@link ContextVar.toString}. */
   [INSPECT](): string {
     return this.toString();
   }
@@ -183,12 +240,35 @@ function restored<T>(snapshot: Snapshot, token: Token<T>): Snapshot {
  * ```
  */
 export class Token<T> {
-  /** Marks {@link Token.oldValue} when the variable had no value before the `set`. */
+  /**
+   * Marks {@link Token.oldValue} when the variable had no value before the `set`.
+   *
+   * @example
+   * ```ts
+   * const token = new ContextVar('fresh').set(1);
+   * token.oldValue === Token.MISSING; // true
+   * ```
+   */
   static readonly MISSING: typeof MISSING = MISSING;
 
-  /** The variable whose `set` made this token. */
+  /**
+   * The variable whose `set` made this token.
+   *
+   * @example
+   * ```ts
+   * requestId.set('r-1').var === requestId; // true
+   * ```
+   */
   readonly var: ContextVar<T>;
-  /** The value before the `set`, or {@link Token.MISSING}. */
+  /**
+   * The value before the `set`, or {@link Token.MISSING}.
+   *
+   * @example
+   * ```ts
+   * level.set(1);
+   * level.set(2).oldValue; // 1
+   * ```
+   */
   readonly oldValue: T | typeof MISSING;
   // The scope the `set` entered: the reset restores the old value in it too (S3).
   readonly #scope: Scope;
@@ -203,24 +283,46 @@ export class Token<T> {
     this.#flow = scope.flow;
   }
 
-  /** Whether the token has reset its variable already. */
+  /**
+   * Whether the token has reset its variable already.
+   *
+   * @example
+   * ```ts
+   * const token = level.set(1);
+   * level.reset(token);
+   * token.used; // true
+   * ```
+   */
   get used(): boolean {
     return this.#used;
   }
 
-  /** Resets the variable (`using _ = v.set(x)` calls this at the end of the block). */
+  /**
+   * Resets the variable (`using _ = v.set(x)` calls this at the end of the block).
+   *
+   * @example
+   * ```ts
+   * {
+   *   using _ = level.set(level.get() + 1);
+   *   render(); // sees the deeper level
+   * } // reset here
+   * ```
+   */
   [DISPOSE](): void {
     resetToken(this.var, this);
   }
 
+  /** Python's repr: `<Token var=<ContextVar name='v'>>`, with `used` once reset. */
   toString(): string {
     return `<Token${this.#used ? ' used' : ''} var=${this.var}>`;
   }
 
+  /** `'Token'`, for `Object.prototype.toString`. */
   get [Symbol.toStringTag](): string {
     return 'Token';
   }
 
+  /** @internal How `util.inspect` and `console.log` show the token: as {@link Token.toString}. */
   [INSPECT](): string {
     return this.toString();
   }

@@ -102,7 +102,15 @@ export let contextOf: (snapshot: Snapshot) => Context;
 export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
   readonly #flow: Flow;
 
-  /** An empty Context. Use {@link copyContext} for a copy of the current one. */
+  /**
+   * An empty Context. Use {@link copyContext} for a copy of the current one.
+   *
+   * @example
+   * ```ts
+   * const fresh = new Context();
+   * fresh.run(() => requestId.get('none')); // 'none', whatever is set outside
+   * ```
+   */
   constructor() {
     if (new.target !== Context) throw new TypeError('Context cannot be subclassed');
     this.#flow = new Flow(EMPTY_SNAPSHOT);
@@ -114,6 +122,17 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
    * A Context can be run by one caller on a stack at a time.
    *
    * @throws {ContextReentryError} when this Context is already running on the current stack.
+   *
+   * @example
+   * ```ts
+   * const ctx = copyContext();
+   * const total = ctx.run((a, b) => a + b, 1, 2); // 3
+   * await ctx.run(async () => {
+   *   await sleep(1);
+   *   step.set('done'); // after an await, still recorded in ctx
+   * });
+   * ctx.get(step); // 'done'
+   * ```
    */
   run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
     const flow = this.#flow;
@@ -133,12 +152,32 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
     }
   }
 
-  /** A new Context holding the same values (O(1): the snapshot is shared). */
+  /**
+   * A new Context holding the same values (O(1): the snapshot is shared).
+   * Changes made in one are not seen by the other.
+   *
+   * @example
+   * ```ts
+   * const perRequest = template.copy();
+   * perRequest.run(() => requestId.set('r-1')); // template is unchanged
+   * ```
+   */
   copy(): Context {
     return contextOf(this.#flow.snapshot);
   }
 
-  /** The value of `variable` in this Context, else `fallback` (undefined when omitted). */
+  /**
+   * The value of `variable` in this Context, else `fallback` (undefined when
+   * omitted). The variable's default is not used: a Context is a map.
+   *
+   * @throws {TypeError} when `variable` is not a ContextVar.
+   *
+   * @example
+   * ```ts
+   * ctx.get(requestId); // 'r-1', or undefined when ctx has no value for it
+   * ctx.get(requestId, '-'); // 'r-1', or '-'
+   * ```
+   */
   get<T>(variable: ContextVar<T>): T | undefined;
   get<T, D>(variable: ContextVar<T>, fallback: D): T | D;
   get(variable: ContextVar<unknown>, fallback?: unknown): unknown {
@@ -146,33 +185,89 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
     return this.#flow.snapshot.lookup(variable, fallback);
   }
 
-  /** Whether `variable` has a value in this Context. */
+  /**
+   * Whether `variable` has a value in this Context (Python's `var in ctx`).
+   *
+   * @throws {TypeError} when `variable` is not a ContextVar.
+   *
+   * @example
+   * ```ts
+   * new Context().has(requestId); // false
+   * ```
+   */
   has(variable: ContextVar<unknown>): boolean {
     assertContextVar(variable, 'Context.has');
     return this.#flow.snapshot.has(variable);
   }
 
-  /** How many variables have a value in this Context. */
+  /**
+   * How many variables have a value in this Context (Python's `len(ctx)`).
+   *
+   * @example
+   * ```ts
+   * new Context().size; // 0
+   * ```
+   */
   get size(): number {
     return this.#flow.snapshot.size;
   }
 
+  /**
+   * The variables that have a value in this Context.
+   *
+   * @example
+   * ```ts
+   * [...copyContext().keys()].map((variable) => variable.name);
+   * ```
+   */
   keys(): MapIterator<ContextVar<unknown>> {
     return this.#flow.snapshot.keys();
   }
 
+  /**
+   * The values in this Context, in the order of {@link Context.keys}.
+   *
+   * @example
+   * ```ts
+   * [...copyContext().values()];
+   * ```
+   */
   values(): MapIterator<unknown> {
     return this.#flow.snapshot.values();
   }
 
+  /**
+   * `[variable, value]` pairs (Python's `ctx.items()`).
+   *
+   * @example
+   * ```ts
+   * for (const [variable, value] of copyContext().entries()) console.log(variable.name, value);
+   * ```
+   */
   entries(): MapIterator<[ContextVar<unknown>, unknown]> {
     return this.#flow.snapshot.entries();
   }
 
+  /**
+   * The same pairs as {@link Context.entries}, so a Context spreads and iterates like a Map.
+   *
+   * @example
+   * ```ts
+   * const asMap = new Map(copyContext());
+   * ```
+   */
   [Symbol.iterator](): MapIterator<[ContextVar<unknown>, unknown]> {
     return this.#flow.snapshot.entries();
   }
 
+  /**
+   * Calls `callback(value, variable, context)` for each variable with a value, as `Map.prototype.forEach` does.
+   *
+   * @example
+   * ```ts
+   * copyContext().forEach((value, variable) => console.log(variable.name, value));
+   * ```
+   */
   forEach(
     callback: (value: unknown, variable: ContextVar<unknown>, context: Context) => void,
     thisArg?: unknown,
@@ -180,15 +275,18 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
     for (const [variable, value] of this.#flow.snapshot) callback.call(thisArg, value, variable, this);
   }
 
+  /** `'Context'`, for `Object.prototype.toString`. */
   get [Symbol.toStringTag](): string {
     return 'Context';
   }
 
+  /** The variables and values, e.g. `<Context {requestId: 'r-1'}>`. */
   toString(): string {
     const entries = [...this.#flow.snapshot].map(([variable, value]) => `${variable.name}: ${describe(value)}`);
     return `<Context {${entries.join(', ')}}>`;
   }
 
+  /** @internal How `util.inspect` and `console.log` show the Context: as {@link Context.toString}. */
   [INSPECT](): string {
     return this.toString();
   }

@@ -30,9 +30,21 @@ function named(cls: { prototype: Error }, name: string): void {
  * ```
  */
 export class LookupError extends Error {
-  /** The name of the variable that had no value. */
+  /**
+   * The name of the variable that had no value.
+   *
+   * @example
+   * ```ts
+   * try {
+   *   new ContextVar('user').get();
+   * } catch (error) {
+   *   (error as LookupError).variableName; // 'user'
+   * }
+   * ```
+   */
   readonly variableName: string;
 
+  /** @param variableName - the name of the variable that had no value; the message names it. */
   constructor(variableName: string) {
     super(
       `ContextVar '${variableName}' has no value in the current context and no default: ` +

@@ -1,11 +1,16 @@
 /**
- * contextvars: Python's `contextvars` for TypeScript.
+ * contextvars: Python's `contextvars` for TypeScript. {@link ContextVar},
+ * {@link Token}, {@link Context} and {@link copyContext}, with asyncio's
+ * {@link createTask}, {@link gather}, {@link TaskGroup}, {@link callSoon} and
+ * {@link callLater}. Values follow the code across `await`, timers and I/O,
+ * and never reach concurrent requests or tasks. The guides — the model,
+ * porting from Python, recipes — are linked from the README.
  *
  * @example
  * ```ts
- * import { ContextVar, copyContext } from 'contextvars';
+ * import { ContextVar } from 'contextvars';
  *
- * const requestId = new ContextVar<string>('requestId');
+ * const requestId = new ContextVar<string>('requestId', { default: '-' });
  * requestId.set('r-42');
  * await somethingAsync();
  * requestId.get(); // 'r-42', in this flow only

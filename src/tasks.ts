@@ -7,7 +7,15 @@
  */
 import { Context, contextOf, copyContext, currentScope, describe } from './context.ts';
 
-/** Options of {@link createTask}. */
+/**
+ * Options of {@link createTask} and {@link TaskGroup.createTask}.
+ *
+ * @example
+ * ```ts
+ * const ctx = new Context();
+ * const task = createTask(() => handle(request), { context: ctx, name: 'handle request' });
+ * ```
+ */
 export interface TaskOptions {
   /**
    * The Context the task runs in (Python's `create_task(context=...)`): the
@@ -65,11 +73,22 @@ export class Task<T> implements PromiseLike<T> {
     });
   }
 
-  /** Whether the task's function has settled. */
+  /**
+   * Whether the task's function has settled.
+   *
+   * @example
+   * ```ts
+   * const task = createTask(() => sleep(10));
+   * task.done; // false
+   * await task;
+   * task.done; // true
+   * ```
+   */
   get done(): boolean {
     return this.#done;
   }
 
+  /** Attaches callbacks for the task's result, as `Promise.prototype.then` does; `await task` calls it. */
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
@@ -77,18 +96,22 @@ export class Task<T> implements PromiseLike<T> {
     return this.#result.then(onFulfilled, onRejected);
   }
 
+  /** Attaches a callback for the task's failure, as `Promise.prototype.catch` does. */
   catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
     return this.#result.catch(onRejected);
   }
 
+  /** Attaches a callback for when the task settles, as `Promise.prototype.finally` does. */
   finally(onFinally?: (() => void) | null): Promise<T> {
     return this.#result.finally(onFinally);
   }
 
+  /** `'Task'`, for `Object.prototype.toString`. */
   get [Symbol.toStringTag](): string {
     return 'Task';
   }
 
+  /** The task's name and state, e.g. `<Task name='Task-1' pending>`. */
   toString(): string {
     return `<Task name='${this.name}' ${this.#done ? 'done' : 'pending'}>`;
   }
@@ -121,10 +144,25 @@ export function createTask<T>(fn: () => T | PromiseLike<T>, options?: TaskOption
   return new Task(fn as () => Awaited<T>, options);
 }
 
-/** What {@link gather} accepts: a function to run as a task, or something already awaitable. */
+/**
+ * What {@link gather} accepts: a function to run as a task, or something already awaitable.
+ *
+ * @example
+ * ```ts
+ * const items: Gatherable[] = [() => loadUser(1), fetch(url)];
+ * ```
+ */
 export type Gatherable = (() => unknown) | PromiseLike<unknown>;
 
-/** The results of {@link gather}, in argument order. */
+/**
+ * The results of {@link gather}, in argument order: a function's awaited
+ * return value, a promise's awaited value.
+ *
+ * @example
+ * ```ts
+ * type Results = GatherResults<[() => Promise<number>, Promise<string>]>; // [number, string]
+ * ```
+ */
 export type GatherResults<F extends readonly Gatherable[]> = {
   -readonly [K in keyof F]: F[K] extends () => infer R ? Awaited<R> : Awaited<F[K]>;
 };
@@ -152,8 +190,19 @@ export function gather<const F extends readonly Gatherable[]>(...items: F): Prom
 /**
  * The error a {@link TaskGroup} rejects with when any of its tasks failed
  * (Python's `ExceptionGroup`). `errors` holds every failure, in order.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await using group = new TaskGroup();
+ *   group.createTask(async () => { throw new Error('boom'); });
+ * } catch (error) {
+ *   if (error instanceof TaskGroupError) console.log(error.errors); // [Error: boom]
+ * }
+ * ```
  */
 export class TaskGroupError extends AggregateError {
+  /** @param errors - every failure of the group's tasks, in the order they happened. */
   constructor(errors: readonly unknown[]) {
     const first = errors[0];
     const firstMessage = first instanceof Error ? `${first.name}: ${first.message}` : describe(first);
@@ -187,7 +236,14 @@ export class TaskGroup {
   readonly #abort = new AbortController();
   #closed = false;
 
-  /** Aborted when the first task fails, with that failure as its reason. */
+  /**
+   * Aborted when the first task fails, with that failure as its reason.
+   *
+   * @example
+   * ```ts
+   * group.createTask(() => fetch(url, { signal: group.signal }));
+   * ```
+   */
   get signal(): AbortSignal {
     return this.#abort.signal;
   }
@@ -196,6 +252,11 @@ export class TaskGroup {
    * Starts `fn` as a task of this group.
    *
    * @throws {Error} when the group has already finished waiting.
+   *
+   * @example
+   * ```ts
+   * const user = group.createTask(() => loadUser(1));
+   * ```
    */
   createTask<T>(fn: () => T | PromiseLike<T>, options?: TaskOptions): Task<Awaited<T>> {
     if (this.#closed) throw new Error('this TaskGroup has finished: create tasks before wait() settles');
@@ -208,7 +269,17 @@ export class TaskGroup {
     return task;
   }
 
-  /** Waits for every task, including ones created while waiting; rejects with TaskGroupError if any failed. */
+  /**
+   * Waits for every task, including ones created while waiting; rejects with
+   * TaskGroupError if any failed. The end of an `await using` block calls it.
+   *
+   * @example
+   * ```ts
+   * const group = new TaskGroup();
+   * group.createTask(() => loadUser(1));
+   * await group.wait();
+   * ```
+   */
   async wait(): Promise<void> {
     // Tasks may be created while we wait: loop until a pass adds none.
     let awaited = 0;
@@ -221,12 +292,21 @@ export class TaskGroup {
     if (this.#errors.length > 0) throw new TaskGroupError(this.#errors);
   }
 
+  /** Waits as {@link TaskGroup.wait} does, so `await using group = new TaskGroup()` waits at the end of the block. */
   [ASYNC_DISPOSE](): Promise<void> {
     return this.wait();
   }
 }
 
-/** Options of {@link callSoon} and {@link callLater}. */
+/**
+ * Options of {@link callSoon} and {@link callLater}.
+ *
+ * @example
+ * ```ts
+ * const ctx = copyContext();
+ * callSoon(() => requestId.set('r-2'), { context: ctx }); // the change lands in ctx
+ * ```
+ */
 export interface CallOptions {
   /** The Context the callback runs in. Default: a copy of the current one, taken now. */
   readonly context?: Context;
