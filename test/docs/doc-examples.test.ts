@@ -209,6 +209,64 @@ describe('documentation code blocks', { concurrency: 4 }, () => {
   });
 });
 
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
+function anchorsOf(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  for (const [, heading] of withoutCodeBlocks(markdown).matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
+    const slug = heading!.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const count = seen.get(slug) ?? 0;
+    seen.set(slug, count + 1);
+    anchors.add(count === 0 ? slug : `${slug}-${count}`);
+  }
+  return anchors;
+}
+
+/** The text with every fenced block's lines blanked, so line numbers stay right. */
+function withoutCodeBlocks(markdown: string): string {
+  let fence: string | undefined;
+  return markdown
+    .split(/\r?\n/)
+    .map((line) => {
+      const marker = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
+      if (fence === undefined && marker !== undefined) {
+        fence = marker;
+        return '';
+      }
+      if (fence !== undefined) {
+        if (marker !== undefined && marker[0] === fence[0] && marker.length >= fence.length && /^\s*[`~]+\s*$/.test(line)) {
+          fence = undefined;
+        }
+        return '';
+      }
+      return line;
+    })
+    .join('\n');
+}
+
+describe('documentation links', () => {
+  for (const path of files) {
+    const file = relative(ROOT, path).split('\\').join('/');
+    test(`${file}: relative links and anchors resolve`, () => {
+      const text = withoutCodeBlocks(readFileSync(path, 'utf8'));
+      const broken: string[] = [];
+      text.split('\n').forEach((line, index) => {
+        for (const [, target] of line.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
+          if (/^[a-z][a-z+.-]*:/i.test(target!)) continue; // http:, https:, mailto:
+          const [linkPath, anchor] = target!.split('#', 2) as [string, string | undefined];
+          const resolved = linkPath === '' ? path : join(dirname(path), decodeURIComponent(linkPath));
+          if (!existsSync(resolved)) {
+            broken.push(`${file}:${index + 1}: ${target} — no file ${relative(ROOT, resolved)}`);
+          } else if (anchor !== undefined && resolved.endsWith('.md') && !anchorsOf(readFileSync(resolved, 'utf8')).has(anchor)) {
+            broken.push(`${file}:${index + 1}: ${target} — no heading with anchor #${anchor}`);
+          }
+        }
+      });
+      assert.deepEqual(broken, [], `broken links:\n${broken.join('\n')}`);
+    });
+  }
+});
+
 function assertBuilt(): void {
   assert.ok(
     existsSync(join(ROOT, 'dist', 'index.js')),
