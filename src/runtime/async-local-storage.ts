@@ -59,8 +59,8 @@ export function createAsyncLocalStorage(): ScopeStorage | MissingPrimitive {
  * previous one entered: one request's values would reach the next. Node
  * drains microtasks between any two such callbacks, so a microtask queued at
  * the first `enter` of a callback puts the resource's previous store back.
- * Promise continuations run once and need no repair; inside our own `run`,
- * AsyncLocalStorage restores the store itself.
+ * Promise continuations run once and need no repair; our own `run` restores
+ * the resource's store itself.
  */
 function callbackScopedStorage(
   als: AsyncHooks.AsyncLocalStorage<object>,
@@ -88,13 +88,20 @@ function callbackScopedStorage(
       }
       als.enterWith(scope);
     },
+    // What `als.run` does, without its second and third executionAsyncResource()
+    // and its rest/spread of the arguments: write the store onto the running
+    // resource, restore it after (halves the cost of Context.run on Node 20).
     run(scope, fn, args) {
-      const outer = runResource;
-      runResource = executionAsyncResource();
+      const resource = executionAsyncResource() as Resource;
+      const outerStore = resource[resourceStore];
+      const outerRun = runResource;
+      runResource = resource;
+      als.enterWith(scope); // also enables the store's async hooks on first use
       try {
-        return als.run(scope, fn, ...args);
+        return fn(...args);
       } finally {
-        runResource = outer;
+        resource[resourceStore] = outerStore;
+        runResource = outerRun;
       }
     },
   };
