@@ -31,6 +31,17 @@ function fresh<T>(fn: () => Promise<T> | T): () => Promise<T> {
 /** Resolves after every callback queued with setImmediate so far has run. */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * A promise the test opens by hand. Ordering tests use gates, not timer
+ * lengths: a timer's start is read from the clock when it is created, so a
+ * stalled process can reorder timers created a few milliseconds apart.
+ */
+function gate(): { readonly opened: Promise<void>; readonly open: () => void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
 describe('createTask', () => {
   test('a non-function is a TypeError that names what was given', () => {
     for (const notFunction of [undefined, null, 42, 'fn', {}, Promise.resolve()]) {
@@ -182,24 +193,27 @@ describe('gather', () => {
 
   test('rejects with the first failure, while the others keep running', async () => {
     const first = new Error('first');
+    const [firstFails, secondFails, slowFinishes] = [gate(), gate(), gate()];
     let slowFinished = false;
     const result = gather(
       async () => {
-        await sleep(20);
+        await secondFails.opened;
         throw new Error('second');
       },
       async () => {
-        await sleep(1);
+        await firstFails.opened;
         throw first;
       },
       async () => {
-        await sleep(10);
+        await slowFinishes.opened;
         slowFinished = true;
       },
     );
+    firstFails.open();
     await assert.rejects(result, (error) => error === first);
-    assert.equal(slowFinished, false);
-    await sleep(30);
+    secondFails.open();
+    slowFinishes.open();
+    await sleep(1);
     assert.equal(slowFinished, true);
   });
 
@@ -246,18 +260,19 @@ describe('TaskGroup', () => {
     const group = new TaskGroup();
     const first = new Error('first');
     const second = new RangeError('second');
+    const [firstFails, secondFails, slowFinishes] = [gate(), gate(), gate()];
     let slowFinished = false;
     let sawAbort: unknown;
     group.createTask(async () => {
-      await sleep(5);
-      throw first;
-    });
-    group.createTask(async () => {
-      await sleep(15);
+      await secondFails.opened;
       throw second;
     });
     group.createTask(async () => {
-      await sleep(30);
+      await firstFails.opened;
+      throw first;
+    });
+    group.createTask(async () => {
+      await slowFinishes.opened;
       slowFinished = true;
     });
     group.createTask(
@@ -265,18 +280,25 @@ describe('TaskGroup', () => {
         new Promise<void>((resolve) =>
           group.signal.addEventListener('abort', () => {
             sawAbort = group.signal.reason;
+            // The rest fail and finish only after the abort: wait() must still wait for them.
+            secondFails.open();
+            setTimeout(slowFinishes.open, 5);
             resolve();
           }),
         ),
     );
+    const waiting = group.wait();
+    await sleep(1);
     assert.equal(group.signal.aborted, false);
-    const error = await group.wait().then(
+    firstFails.open();
+    const error = await waiting.then(
       () => assert.fail('wait() should reject'),
       (reason: unknown) => reason,
     );
     assert.ok(error instanceof TaskGroupError);
     assert.ok(error instanceof AggregateError);
     assert.equal(error.name, 'TaskGroupError');
+    // In the order they failed, not the order the tasks were created.
     assert.deepEqual(error.errors, [first, second]);
     assert.match(error.message, /2 of the task group's tasks failed; the first: Error: first/);
     assert.equal(group.signal.aborted, true);
@@ -314,7 +336,8 @@ describe('TaskGroup', () => {
         }
         assert.deepEqual(finished, []);
       }
-      assert.deepEqual(finished, [1, 2, 3]);
+      // Sorted: timers created a few milliseconds apart may fire out of order on a stalled machine.
+      assert.deepEqual(finished.sort(), [1, 2, 3]);
       assert.equal(v.get(), 'd');
     }),
   );
