@@ -16,7 +16,7 @@
  * requestId.get(); // 'r-42', in this flow only
  * ```
  *
- * @module
+ * @module contextvars
  */
 export { ContextVar, Token, type ContextVarOptions } from './context-var.ts';
 export { Context, copyContext } from './context.ts';

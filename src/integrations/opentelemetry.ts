@@ -110,6 +110,9 @@ export class ContextVarContextManager implements ContextManager {
    *   await step(); // trace.getActiveSpan() === span here
    * });
    * ```
+   *
+   * @typeParam A - the types of `args`.
+   * @typeParam F - the function's type; `with` returns what it returns.
    */
   with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
     context: OtelContext,

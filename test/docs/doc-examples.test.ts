@@ -3,27 +3,29 @@
  * docs/api) is a test named `<file>:<line>`:
  *
  * - ```ts / ```js blocks run as standalone ES modules with `node --import tsx`,
- *   written under tmp/doc-examples/ inside the repository so that
+ *   written under tmp/doc-examples-XXXX/ inside the repository so that
  *   `import ... from 'contextvars'` resolves through the package's own
- *   "exports" to the built dist/ (`npm test` builds it first);
+ *   "exports" to the built dist/ (`npm test` builds it first); every ts
+ *   block must also type-check against the published types;
  * - ```python blocks run with python3;
  * - ```sh blocks are not run, but every `npm run <script>`, `npm start` and
  *   `npm test` they mention must exist in package.json;
- * - mermaid, text and other blocks are prose.
+ * - mermaid, text and other blocks are prose;
+ * - every relative link and #anchor outside code blocks must resolve.
  *
  * A block passes when it exits 0 within the timeout; it shows its results
  * with node:assert (or Python's assert), so a wrong claim in the docs fails.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const WORK_DIR = join(ROOT, 'tmp', 'doc-examples');
-const TIMEOUT_MS = 30_000;
+// Generous: on a loaded two-core machine one block can take 30 s; a block that hangs still fails.
+const TIMEOUT_MS = 120_000;
 
 /** Languages a block is executed in, by the info string after the fence. */
 interface Runner {
@@ -142,8 +144,14 @@ interface Example {
   readonly path: string;
 }
 
-rmSync(WORK_DIR, { recursive: true, force: true });
-mkdirSync(WORK_DIR, { recursive: true });
+// One directory per run, so that two runs at once (two engineers, two terminals) never
+// delete each other's files; it is kept when a block fails, for a look at what ran.
+mkdirSync(join(ROOT, 'tmp'), { recursive: true });
+const WORK_DIR = mkdtempSync(join(ROOT, 'tmp', 'doc-examples-'));
+let anyFailed = false;
+after(() => {
+  if (!anyFailed) rmSync(WORK_DIR, { recursive: true, force: true });
+});
 const examples: Example[] = blocks.flatMap((block) => {
   const runner = RUNNERS[block.language];
   if (runner === undefined) return [];
@@ -168,6 +176,7 @@ describe('documentation code blocks', { concurrency: 4 }, () => {
       const how = outcome.timedOut
         ? `did not finish within ${TIMEOUT_MS / 1000} s (a server or timer left open?)`
         : `exited with ${outcome.code ?? outcome.signal}`;
+      anyFailed ||= outcome.timedOut || outcome.code !== 0;
       assert.ok(
         !outcome.timedOut && outcome.code === 0,
         `${name}: the ${block.language} block ${how} (written to ${relative(ROOT, path)}).\n` +
@@ -195,16 +204,17 @@ describe('documentation code blocks', { concurrency: 4 }, () => {
     writeFileSync(
       join(WORK_DIR, 'tsconfig.json'),
       // skipLibCheck: the blocks are checked, not the frameworks' own .d.ts files (hono's need DOM types).
-      JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { skipLibCheck: true }, include: ['*.ts'] }, null, 2),
+      JSON.stringify({ extends: join(ROOT, 'tsconfig.json'), compilerOptions: { skipLibCheck: true }, include: ['*.ts'] }, null, 2),
     );
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const outcome = await execute(process.execPath, [tsc, '-p', join(WORK_DIR, 'tsconfig.json')], 4 * TIMEOUT_MS);
+    const outcome = await execute(process.execPath, [tsc, '-p', join(WORK_DIR, 'tsconfig.json')], 2 * TIMEOUT_MS);
     // Point each diagnostic at the Markdown line it comes from.
     const byFile = new Map(typescript.map((example) => [relative(ROOT, example.path), example.block]));
     const output = outcome.output.replace(/^(\S+?)\((\d+),(\d+)\)/gm, (match, file: string, line: string) => {
       const block = byFile.get(file);
       return block === undefined ? match : `${block.file}:${block.line + Number(line)} (${match})`;
     });
+    anyFailed ||= outcome.timedOut || outcome.code !== 0;
     assert.ok(!outcome.timedOut && outcome.code === 0, `tsc found type errors in documentation blocks:\n${output}`);
   });
 });
