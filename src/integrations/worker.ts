@@ -44,6 +44,7 @@ export class ContextCloneError extends Error {
   /** The key of the shared variable whose value could not be copied. */
   readonly key: string;
 
+  /** Made by `runInWorker` and `WorkerPool.run`; `cause` is the DataCloneError of structured clone. */
   constructor(key: string, value: unknown, options?: { cause?: unknown }) {
     super(
       `shared ContextVar '${key}' holds ${describe(value)}, which cannot be copied into a worker thread: ` +
@@ -74,6 +75,7 @@ export class WorkerExitedError extends Error {
   /** The worker's exit code. */
   readonly exitCode: number;
 
+  /** Made by `runInWorker` and `WorkerPool.run`; `task` names the function and its module. */
   constructor(task: string, exitCode: number) {
     super(
       `the worker running ${task} stopped with exit code ${exitCode} before the task settled: ` +
