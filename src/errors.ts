@@ -44,7 +44,11 @@ export class LookupError extends Error {
    */
   readonly variableName: string;
 
-  /** @param variableName - the name of the variable that had no value; the message names it. */
+  /**
+   * Made by `ContextVar.get()`; construct one yourself only to imitate it, e.g. in a test double.
+   *
+   * @param variableName - the name of the variable that had no value; the message names it.
+   */
   constructor(variableName: string) {
     super(
       `ContextVar '${variableName}' has no value in the current context and no default: ` +

@@ -202,7 +202,11 @@ export function gather<const F extends readonly Gatherable[]>(...items: F): Prom
  * ```
  */
 export class TaskGroupError extends AggregateError {
-  /** @param errors - every failure of the group's tasks, in the order they happened. */
+  /**
+   * Made by {@link TaskGroup.wait}, with a message naming how many tasks failed and the first failure.
+   *
+   * @param errors - every failure of the group's tasks, in the order they happened.
+   */
   constructor(errors: readonly unknown[]) {
     const first = errors[0];
     const firstMessage = first instanceof Error ? `${first.name}: ${first.message}` : describe(first);
