@@ -163,8 +163,11 @@ export class ContextVar<T> {
   set(value: T): Token<T> {
     const scope = currentScope();
     const before = scope.snapshot;
+    // A get() just before (`v.set(v.get() + 1)`) left the old value in the cache.
+    // set() itself does not fill the cache: that would keep the value alive.
+    const old = before === this.#cachedSnapshot ? this.#cachedValue : before.lookup(this, NO_DEFAULT);
     const next = enterSnapshot(scope, before.set(this, value));
-    return newToken(this, before.lookup(this, MISSING) as T | typeof MISSING, next);
+    return newToken(this, old === NO_DEFAULT ? MISSING : (old as T), next, before);
   }
 
   /**
@@ -207,19 +210,15 @@ export class ContextVar<T> {
   [INSPECT](): string {
     return this.toString();
   }
+
 }
 
 /** The marker of "the variable had no value" (Python's `Token.MISSING`). */
 export const MISSING: unique symbol = Symbol.for('contextvars.Token.MISSING');
 
 const TOKEN_KEY: unique symbol = Symbol('Token');
-let newToken: <T>(variable: ContextVar<T>, oldValue: T | typeof MISSING, scope: Scope) => Token<T>;
+let newToken: <T>(variable: ContextVar<T>, oldValue: T | typeof MISSING, scope: Scope, before: Snapshot) => Token<T>;
 let resetToken: <T>(variable: ContextVar<T>, token: Token<T>) => void;
-
-/** `snapshot` with the token's variable back at the token's old value. */
-function restored<T>(snapshot: Snapshot, token: Token<T>): Snapshot {
-  return token.oldValue === MISSING ? snapshot.delete(token.var) : snapshot.set(token.var, token.oldValue);
-}
 
 /**
  * What {@link ContextVar.set} returns: the variable, its previous value, and
@@ -273,14 +272,27 @@ export class Token<T> {
   // The scope the `set` entered: the reset restores the old value in it too (S3).
   readonly #scope: Scope;
   readonly #flow: Flow;
+  // The snapshots just before and after the `set`. Restoring the old value in
+  // `#after` gives a map equal to `#before`, so reset reuses it (O(1), and a
+  // snapshot the variables' get() caches may already know).
+  readonly #before: Snapshot;
+  readonly #after: Snapshot;
   #used = false;
 
-  private constructor(key: typeof TOKEN_KEY, variable: ContextVar<T>, oldValue: T | typeof MISSING, scope: Scope) {
+  private constructor(
+    key: typeof TOKEN_KEY,
+    variable: ContextVar<T>,
+    oldValue: T | typeof MISSING,
+    scope: Scope,
+    before: Snapshot,
+  ) {
     if (key !== TOKEN_KEY) throw new TypeError('Tokens are made by ContextVar.set(), not by new Token()');
     this.var = variable;
     this.oldValue = oldValue;
     this.#scope = scope;
     this.#flow = scope.flow;
+    this.#before = before;
+    this.#after = scope.snapshot;
   }
 
   /**
@@ -327,8 +339,14 @@ export class Token<T> {
     return this.toString();
   }
 
+  /** `snapshot` with the token's variable back at the token's old value. */
+  static #restored<T>(snapshot: Snapshot, token: Token<T>): Snapshot {
+    if (snapshot === token.#after) return token.#before;
+    return token.oldValue === MISSING ? snapshot.delete(token.var) : snapshot.set(token.var, token.oldValue);
+  }
+
   static {
-    newToken = (variable, oldValue, scope) => new Token(TOKEN_KEY, variable, oldValue, scope);
+    newToken = (variable, oldValue, scope, before) => new Token(TOKEN_KEY, variable, oldValue, scope, before);
 
     resetToken = (variable, token) => {
       if (token.#used) {
@@ -347,13 +365,13 @@ export class Token<T> {
       }
       token.#used = true;
       const made = token.#scope;
-      made.snapshot = restored(made.snapshot, token);
+      made.snapshot = Token.#restored(made.snapshot, token);
       if (scope === made) {
         recordInFlow(scope.flow, scope.snapshot);
       } else if (scope === ROOT_SCOPE) {
-        enterSnapshot(scope, restored(scope.snapshot, token));
+        enterSnapshot(scope, Token.#restored(scope.snapshot, token));
       } else {
-        scope.snapshot = restored(scope.snapshot, token);
+        scope.snapshot = Token.#restored(scope.snapshot, token);
         recordInFlow(scope.flow, scope.snapshot);
       }
     };
