@@ -12,6 +12,8 @@ import type { BenchCase } from './harness.ts';
 export interface BenchGroup {
   readonly name: string;
   readonly cases: BenchCase[];
+  /** Ids of the cases CPython also runs (bench/cpython_contextvars.py), for comparison in the same rounds. */
+  readonly cpython?: readonly string[];
 }
 
 const als = new AsyncLocalStorage<Map<object, unknown>>();
@@ -52,6 +54,7 @@ function getGroup(): BenchGroup {
   const store = mapWith(vars);
   return {
     name: 'get',
+    cpython: ['get.set', 'get.default'],
     cases: [
       { id: 'get.set', label: 'v.get() (value set)', op: () => present.get(), within: inContext(context) },
       { id: 'get.default', label: 'v.get() (default)', op: () => absent.get(), within: inContext(context) },
@@ -104,7 +107,7 @@ function setResetGroup(sizes: readonly number[]): BenchGroup {
       within: inStore(store),
     });
   }
-  return { name: 'set+reset', cases };
+  return { name: 'set+reset', cases, cpython: sizes.map((size) => `setReset.${size}`) };
 }
 
 export const COPY_SIZES = [1, 10, 100, 1000, 10000] as const;
@@ -127,7 +130,7 @@ function copyGroup(sizes: readonly number[]): BenchGroup {
       within: inStore(mapWith(vars)),
     });
   }
-  return { name: 'copyContext', cases };
+  return { name: 'copyContext', cases, cpython: sizes.map((size) => `copyContext.${size}`) };
 }
 
 /** `ctx.run(fn)` next to `als.run(store, fn)`. */
@@ -138,6 +141,7 @@ function runGroup(): BenchGroup {
   const work = (): number => 1;
   return {
     name: 'run',
+    cpython: ['run'],
     cases: [
       { id: 'run', label: 'ctx.run(fn)', op: () => context.run(work) },
       { id: 'raw.run', label: 'als.run(store, fn)', op: () => als.run(store, work) },

@@ -1,8 +1,15 @@
 """CPython's C contextvars, timed with timeit on the same operations as the
-JavaScript suite. Called by bench/cpython.ts with one JSON argument:
-{"rounds": int, "sampleSeconds": float, "setResetSizes": [...], "copySizes": [...], "clock": "cpu" | "wall"}
-and prints {"python": version, "samples": {case id: [ns per op, ...]}}.
-Cases are interleaved round by round, as in the JavaScript harness."""
+JavaScript suite (case ids as in bench/context-ops.ts). bench/cpython.ts
+starts this once as a server (`--serve <request fifo> <response fifo>`) and
+asks for one round at a time, between the JavaScript batches of the same
+round, so both languages see the same machine load.
+
+A request (one line, or the single argument when not serving) is one JSON object:
+  {"mode": "calibrate", "cases": [id, ...], "sampleSeconds": s, "clock": "cpu" | "wall"}
+    prints {"python": version, "implementation": name, "numbers": {id: loops per sample}}
+  {"mode": "round", "numbers": {id: loops}, "clock": ...}
+    prints {"samples": {id: ns per op}} (one sample per case)
+"""
 
 import contextvars
 import json
@@ -12,79 +19,96 @@ import time
 import timeit
 
 
-def context_with(variables):
-    """A Context in which each of `variables` is set."""
+def variables(count, prefix):
+    return [contextvars.ContextVar(f"{prefix}{i}", default=-1) for i in range(count)]
+
+
+def context_with(variables_to_set):
+    """A Context in which each of `variables_to_set` is set."""
     context = contextvars.Context()
 
     def fill():
-        for i, variable in enumerate(variables):
+        for i, variable in enumerate(variables_to_set):
             variable.set(i)
 
     context.run(fill)
     return context
 
 
-def variables(count, prefix):
-    return [contextvars.ContextVar(f"{prefix}{i}", default=-1) for i in range(count)]
+def build_case(case_id, clock):
+    """(timeit.Timer, Context to time it in, or None for the caller's)."""
+
+    # Names bound in setup are locals of timeit's inner function, as `v` is a
+    # constant in the JavaScript loop.
+    def timer(stmt, setup, names):
+        return timeit.Timer(stmt, setup=setup, timer=clock, globals=names)
+
+    if case_id in ("get.set", "get.default"):
+        get_vars = variables(10, "get")
+        variable = get_vars[3] if case_id == "get.set" else contextvars.ContextVar("absent", default=7)
+        return timer("v.get()", "v = V", {"V": variable}), context_with(get_vars)
+    if case_id == "run":
+        run_context = context_with(variables(10, "run"))
+        return timer("run(work)", "run = R; work = W", {"R": run_context.run, "W": lambda: 1}), None
+    operation, _, size_text = case_id.partition(".")
+    size = int(size_text)
+    sized = variables(size, f"{operation}{size}.")
+    if operation == "setReset":
+        return timer("t = v.set(1); v.reset(t)", "v = V", {"V": sized[0]}), context_with(sized)
+    if operation == "copyContext":
+        return timer("copy()", "copy = C", {"C": contextvars.copy_context}), context_with(sized)
+    raise ValueError(f"unknown case {case_id}")
 
 
-def build_cases(options):
-    """(id, timeit.Timer, Context to time it in or None)."""
-    cases = []
-    # The same clock as the JavaScript side: process CPU time unless wall time was asked for.
-    clock = time.process_time if options.get("clock", "cpu") == "cpu" else time.perf_counter
-
-    def Timer(stmt, setup, globals):
-        return timeit.Timer(stmt, setup=setup, timer=clock, globals=globals)
-
-    get_vars = variables(10, "get")
-    present = get_vars[3]
-    absent = contextvars.ContextVar("absent", default=7)
-    get_context = context_with(get_vars)
-    # Names bound in setup are locals of timeit's inner function, as `v` is in the JS loop.
-    cases.append(("get.set", Timer("v.get()", setup="v = V", globals={"V": present}), get_context))
-    cases.append(("get.default", Timer("v.get()", setup="v = V", globals={"V": absent}), get_context))
-    for size in options["setResetSizes"]:
-        sized = variables(size, f"set{size}.")
-        timer = Timer("t = v.set(1); v.reset(t)", setup="v = V", globals={"V": sized[0]})
-        cases.append((f"setReset.{size}", timer, context_with(sized)))
-    for size in options["copySizes"]:
-        sized = variables(size, f"copy{size}.")
-        timer = Timer("copy()", setup="copy = C", globals={"C": contextvars.copy_context})
-        cases.append((f"copyContext.{size}", timer, context_with(sized)))
-    run_context = context_with(variables(10, "run"))
-    timer = Timer("run(work)", setup="run = R; work = W", globals={"R": run_context.run, "W": lambda: 1})
-    cases.append(("run", timer, None))
-    return cases
+def timed(case, number):
+    timer, context = case
+    return context.run(timer.timeit, number) if context is not None else timer.timeit(number)
 
 
-def timed(timer, context, number):
-    seconds = context.run(timer.timeit, number) if context is not None else timer.timeit(number)
-    return seconds
-
-
-def calibrate(timer, context, sample_seconds):
+def calibrate(case, sample_seconds):
+    timed(case, 1000)
     number = 1
     while True:
-        elapsed = timed(timer, context, number)
+        elapsed = timed(case, number)
         if elapsed >= sample_seconds or number >= 1 << 30:
             return number
         number = int(number * min(16, max(2, sample_seconds / max(elapsed, 1e-9) * 1.2)))
 
 
+def handle(options, built):
+    clock = time.process_time if options.get("clock", "cpu") == "cpu" else time.perf_counter
+    if options["mode"] == "calibrate":
+        numbers = {}
+        for case_id in options["cases"]:
+            built[case_id] = build_case(case_id, clock)
+            numbers[case_id] = calibrate(built[case_id], options["sampleSeconds"])
+        return {"python": platform.python_version(), "implementation": platform.python_implementation(),
+                "numbers": numbers}
+    samples = {}
+    for case_id, number in options["numbers"].items():
+        case = built.get(case_id) or built.setdefault(case_id, build_case(case_id, clock))
+        timed(case, max(1, number // 10))  # warm the case's code paths
+        samples[case_id] = timed(case, number) / number * 1e9
+    return {"samples": samples}
+
+
+def serve(request_path, response_path):
+    """One request per line on the request FIFO, one JSON answer per line on the response FIFO."""
+    built = {}
+    with open(request_path, "r", encoding="utf-8") as requests, \
+            open(response_path, "w", encoding="utf-8") as responses:
+        for line in requests:
+            if not line.strip():
+                continue
+            responses.write(json.dumps(handle(json.loads(line), built)) + "\n")
+            responses.flush()
+
+
 def main():
-    options = json.loads(sys.argv[1])
-    cases = build_cases(options)
-    numbers = [calibrate(timer, context, options["sampleSeconds"]) for _, timer, context in cases]
-    samples = {case_id: [] for case_id, _, _ in cases}
-    for round_index in range(options["rounds"]):
-        for k in range(len(cases)):
-            index = (k + round_index) % len(cases)
-            case_id, timer, context = cases[index]
-            number = numbers[index]
-            samples[case_id].append(timed(timer, context, number) / number * 1e9)
-    print(json.dumps({"python": platform.python_version(), "implementation": platform.python_implementation(),
-                      "samples": samples}))
+    if sys.argv[1] == "--serve":
+        serve(sys.argv[2], sys.argv[3])
+    else:
+        print(json.dumps(handle(json.loads(sys.argv[1]), {})))
 
 
 main()

@@ -121,7 +121,8 @@ function calibrate(prepared: Prepared, batchMs: number): void {
   const target = batchMs * 1e6;
   let n = 1;
   for (;;) {
-    const elapsed = prepared.batch(n);
+    // The lower of two runs: the first batch of a case also pays for compiling it.
+    const elapsed = Math.min(prepared.batch(n), prepared.batch(n));
     if (elapsed >= target || n >= 2 ** 30) break;
     const factor = elapsed <= 0 ? 16 : Math.min(16, Math.max(2, (target / elapsed) * 1.2));
     n = Math.ceil(n * factor);
@@ -150,35 +151,55 @@ export function relativeSpread(values: readonly number[]): number {
   return m === 0 ? 0 : (quantile(values, 0.75) - quantile(values, 0.25)) / 2 / m;
 }
 
+/** Cases timed by another process (CPython); one call of `round` gives one sample of each. */
+export interface ExternalCases {
+  readonly cases: readonly { readonly id: string; readonly label: string; readonly key: string }[];
+  /** ns per op of each case, keyed by `key`. */
+  round(): Record<string, number>;
+}
+
 /**
  * Times every case of a group in `rounds` interleaved rounds (the order
- * rotates each round, so no case always runs right after the same one).
+ * rotates each round, so no case always runs right after the same one). The
+ * external cases, if any, take one more slot of every round.
  */
-export function measureGroup(cases: readonly BenchCase[], options: RoundOptions): Measurement[] {
+export function measureGroup(
+  cases: readonly BenchCase[],
+  options: RoundOptions,
+  external?: ExternalCases,
+): Measurement[] {
   collectAll();
   const prepared = cases.map(prepare);
   for (const p of prepared) calibrate(p, options.batchMs);
   for (const p of prepared) p.batch(p.iterations);
   const samples = prepared.map((): number[] => []);
+  const externalSamples = (external?.cases ?? []).map((): number[] => []);
+  const slots = prepared.length + (external === undefined ? 0 : 1);
   for (let round = 0; round < options.rounds; round++) {
-    for (let k = 0; k < prepared.length; k++) {
-      const index = (k + round) % prepared.length;
-      const p = prepared[index]!;
+    for (let k = 0; k < slots; k++) {
+      const index = (k + round) % slots;
+      const p = prepared[index];
+      if (p === undefined) {
+        const sample = external!.round();
+        external!.cases.forEach((c, i) => externalSamples[i]!.push(sample[c.key] ?? Number.NaN));
+        continue;
+      }
       collectYoung();
       samples[index]!.push(p.batch(p.iterations) / p.iterations);
     }
   }
-  return prepared.map((p, index) => {
-    const values = samples[index]!;
-    return {
-      id: p.bench.id,
-      label: p.bench.label,
-      samples: values,
-      median: median(values),
-      spread: relativeSpread(values),
-      iterations: p.iterations,
-    };
+  const summary = (id: string, label: string, values: number[], iterations: number): Measurement => ({
+    id,
+    label,
+    samples: values,
+    median: median(values),
+    spread: relativeSpread(values),
+    iterations,
   });
+  return [
+    ...prepared.map((p, index) => summary(p.bench.id, p.bench.label, samples[index]!, p.iterations)),
+    ...(external?.cases ?? []).map((c, index) => summary(c.id, c.label, externalSamples[index]!, 0)),
+  ];
 }
 
 /** Ratios a/b of the same rounds (paired, so drifting machine load cancels), with median and spread. */

@@ -22,10 +22,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { storage } from '../src/runtime/index.ts';
 import { measureAwaitChain } from './await-chain.ts';
-import { contextGroups, COPY_SIZES, SET_RESET_SIZES } from './context-ops.ts';
-import { measureCPython } from './cpython.ts';
+import { contextGroups } from './context-ops.ts';
+import { CPythonSession, cpythonLabel } from './cpython.ts';
 import { hamtGroups } from './hamt-ops.ts';
-import { clockName, hasGc, measureGroup, sinkValue, useClock, type Measurement } from './harness.ts';
+import { clockName, hasGc, measureGroup, sinkValue, useClock, type ExternalCases, type Measurement } from './harness.ts';
 import { compare, type Comparison } from './targets.ts';
 
 const { values: flags } = parseArgs({
@@ -45,7 +45,7 @@ if (flags.clock !== 'cpu' && flags.clock !== 'wall') throw new TypeError(`--cloc
 useClock(flags.clock);
 const batchMs = quick ? 2 : 10;
 /** A group is measured again (at most this often) when a row is noisy or a target fails; the least noisy attempt is kept. */
-const maxReruns = quick ? 0 : 2;
+const maxReruns = quick || flags.rounds !== undefined ? 0 : 2;
 /** Above this spread (half the interquartile range over the median), a row counts as noisy. */
 const NOISY = 0.15;
 
@@ -58,13 +58,29 @@ interface Group {
   readonly measure: () => Measurement[];
 }
 
-let cpythonVersion: string | undefined;
-let cpythonSkipped: string | undefined;
+const contextAndHamtGroups = [...contextGroups(quick), ...hamtGroups(quick)].filter(
+  (group) => only.length === 0 || only.some((text) => group.name.includes(text)),
+);
+const cpythonCases = contextAndHamtGroups.flatMap((group) => group.cpython ?? []);
+const cpython =
+  cpythonCases.length === 0 ? undefined : CPythonSession.start(cpythonCases, batchMs / 1000, clockName());
+const cpythonVersion = cpython instanceof CPythonSession ? cpython.version : undefined;
+const cpythonSkipped = cpython !== undefined && !(cpython instanceof CPythonSession) ? cpython.skipped : undefined;
+
+/** CPython's cases of a group, run between the group's JavaScript batches. */
+function cpythonCasesOf(ids: readonly string[] | undefined): ExternalCases | undefined {
+  if (!(cpython instanceof CPythonSession) || ids === undefined || ids.length === 0) return undefined;
+  const session = cpython;
+  return {
+    cases: ids.map((id) => ({ id: `cpython.${id}`, label: cpythonLabel(id), key: id })),
+    round: () => session.round(ids),
+  };
+}
 
 const groups: Group[] = [
-  ...[...contextGroups(quick), ...hamtGroups(quick)].map((group) => ({
+  ...contextAndHamtGroups.map((group) => ({
     name: group.name,
-    measure: () => measureGroup(group.cases, { rounds, batchMs }),
+    measure: () => measureGroup(group.cases, { rounds, batchMs }, cpythonCasesOf(group.cpython)),
   })),
   {
     name: 'await chain',
@@ -72,24 +88,6 @@ const groups: Group[] = [
       measureAwaitChain(
         quick ? { awaits: 20_000, rounds: 1, repeats: 1 } : { awaits: 1_000_000, rounds: 4, repeats: 2 },
       ),
-  },
-  {
-    name: 'cpython',
-    measure: () => {
-      const result = measureCPython({
-        rounds,
-        sampleSeconds: batchMs / 1000,
-        setResetSizes: quick ? [1, 1000] : SET_RESET_SIZES,
-        copySizes: quick ? [1, 10000] : COPY_SIZES,
-        clock: clockName(),
-      });
-      if ('skipped' in result) {
-        cpythonSkipped = result.skipped;
-        return [];
-      }
-      cpythonVersion = result.version;
-      return result.measurements;
-    },
   },
 ].filter((group) => only.length === 0 || only.some((text) => group.name.includes(text)));
 
@@ -140,6 +138,7 @@ for (let rerun = 0; rerun < maxReruns; rerun++) {
   }
 }
 
+if (cpython instanceof CPythonSession) cpython.close();
 const comparisons = compare(measurements, (id) => groupOfId.get(id));
 
 // ---------------------------------------------------------------------------
