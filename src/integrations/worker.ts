@@ -360,6 +360,8 @@ class TaskThread {
     });
     // An uncaught exception in the worker (outside the task's own promise) is the real cause.
     this.#worker.on('error', (error) => this.#fail(error));
+    // A reply that cannot be deserialized here would otherwise leave its task pending forever.
+    this.#worker.on('messageerror', (error) => this.#fail(error));
     this.#worker.on('exit', (exitCode) => {
       this.#alive = false;
       const running = this.#running;
