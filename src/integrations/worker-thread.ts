@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { Context } from '../index.ts';
 import { sharedVariables, type TaskReply, type TaskRequest } from './worker-protocol.ts';
 
@@ -59,6 +59,9 @@ async function answer(request: TaskRequest): Promise<void> {
   }
 }
 
+// runInWorker's request comes in workerData; a pool's requests come as messages, one at a time.
+const first = (workerData as { request?: TaskRequest } | null)?.request;
+if (first !== undefined) void answer(first);
 parentPort?.on('message', (request: TaskRequest) => {
   void answer(request);
 });

@@ -200,7 +200,8 @@ export async function runInWorker<F extends TaskFunction>(
   options?: RunInWorkerOptions,
 ): Promise<Awaited<ReturnType<F>>> {
   const request = taskRequest(0, module, exportName, args, options);
-  const thread = new TaskThread();
+  // The request rides in workerData: arguments that cannot be cloned are refused before a thread exists.
+  const thread = new TaskThread(undefined, request);
   try {
     return (await thread.run(request)) as Awaited<ReturnType<F>>;
   } finally {
@@ -340,16 +341,25 @@ export class WorkerPool {
 
 /**
  * One worker running the script in worker-thread.ts, one task at a time. It
- * keeps the process alive only while a task runs.
+ * keeps the process alive only while a task runs. A request given to the
+ * constructor travels in `workerData` and is answered first; later ones
+ * travel by message.
  */
 class TaskThread {
   readonly #worker: Worker;
   #running: { task: string; resolve: (value: unknown) => void; reject: (error: unknown) => void } | undefined;
   #alive = true;
   #terminated: (() => Error) | undefined;
+  #started: TaskRequest | undefined;
 
-  constructor(onExit?: () => void) {
-    this.#worker = new Worker(workerScript());
+  constructor(onExit?: () => void, first?: TaskRequest) {
+    try {
+      this.#worker = new Worker(workerScript(), first === undefined ? {} : { workerData: { request: first } });
+    } catch (error) {
+      if (first !== undefined && isDataCloneError(error)) throw argumentsError(first, error);
+      throw error;
+    }
+    this.#started = first;
     this.#worker.unref();
     this.#worker.on('message', (reply: TaskReply) => {
       const running = this.#running;
@@ -380,12 +390,16 @@ class TaskThread {
     return new Promise((resolve, reject) => {
       this.#running = { task: `${request.exportName}() from ${request.module}`, resolve, reject };
       this.#worker.ref();
+      if (request === this.#started) {
+        this.#started = undefined;
+        return;
+      }
       try {
         this.#worker.postMessage(request);
       } catch (error) {
         this.#running = undefined;
         this.#worker.unref();
-        reject(new TypeError(`an argument of ${request.exportName}() cannot be copied into a worker thread: ${firstLine(error)}`));
+        reject(isDataCloneError(error) ? argumentsError(request, error) : error);
       }
     });
   }
@@ -464,6 +478,18 @@ function restoreName(error: unknown, name: string | undefined): unknown {
     Object.defineProperty(error, 'name', { value: name, writable: true, configurable: true });
   }
   return error;
+}
+
+function isDataCloneError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'DataCloneError';
+}
+
+function argumentsError(request: TaskRequest, cause: unknown): TypeError {
+  return new TypeError(
+    `an argument of ${request.exportName}() cannot be copied into a worker thread (${firstLine(cause)}): ` +
+      `pass data that structured clone can copy`,
+    { cause },
+  );
 }
 
 function firstLine(error: unknown): string {

@@ -167,6 +167,14 @@ describe('runInWorker', () => {
     });
   });
 
+  test('an argument structured clone cannot carry is refused with a TypeError, before any worker starts', async () => {
+    const missing = new URL('./fixtures/does-not-exist.mjs', import.meta.url);
+    await assert.rejects(runInWorker(missing, 'add', [1, () => 2]), {
+      name: 'TypeError',
+      message: /an argument of add\(\) cannot be copied into a worker thread/,
+    });
+  });
+
   test('a relative module path is refused: relative to what would be a guess', async () => {
     await assert.rejects(runInWorker('./fixtures/worker-tasks.mjs', 'add', [1, 2]), {
       name: 'TypeError',
@@ -262,6 +270,19 @@ describe('WorkerPool', () => {
       }
     }),
   );
+
+  test('an argument structured clone cannot carry rejects that call only; the worker serves the next', async () => {
+    const pool = new WorkerPool({ size: 1 });
+    try {
+      await assert.rejects(pool.run(tasks, 'add', [1, Symbol('not data')]), {
+        name: 'TypeError',
+        message: /an argument of add\(\) cannot be copied into a worker thread/,
+      });
+      assert.equal(await pool.run(tasks, 'add', [1, 2]), 3);
+    } finally {
+      await pool.terminate();
+    }
+  });
 
   test('a worker that exits is replaced; the queue goes on', async () => {
     const pool = new WorkerPool({ size: 1 });
