@@ -455,6 +455,31 @@ class HamtIterator<T> implements MapIterator<T> {
   }
 
   next(): IteratorResult<T, undefined> {
+    // The common steps, kept small so V8 inlines next() into the caller's
+    // loop (and can then skip allocating the result): the pair at `pos` of a
+    // bitmap or collision node, or a dense level's one-pair child at `pos`.
+    const node = this.node;
+    const pos = this.pos;
+    if (node.kind === ARRAY) {
+      if (pos < 32) {
+        const child = node.children[pos];
+        if (child !== undefined && child.kind === BITMAP && child.array.length === 2 && child.array[0] !== undefined) {
+          this.pos = pos + 1;
+          return this.result(child.array[0], child.array[1]);
+        }
+      }
+    } else {
+      const array = node.array;
+      if (pos < array.length && array[pos] !== undefined) {
+        this.pos = pos + 2;
+        return this.result(array[pos], array[pos + 1]);
+      }
+    }
+    return this.advance();
+  }
+
+  /** Every other step: skip empty slots, descend into sub-nodes, climb back up, finish. */
+  private advance(): IteratorResult<T, undefined> {
     const stack = this.stack;
     let node = this.node;
     let pos = this.pos;
@@ -463,8 +488,16 @@ class HamtIterator<T> implements MapIterator<T> {
         const children = node.children;
         while (pos < 32 && children[pos] === undefined) pos++;
         if (pos < 32) {
+          const child = children[pos] as Node;
+          // Most children of a dense level hold a single pair: yield it here
+          // instead of descending into it and coming back through the stack.
+          if (child.kind === BITMAP && child.array.length === 2 && child.array[0] !== undefined) {
+            this.node = node;
+            this.pos = pos + 1;
+            return this.result(child.array[0], child.array[1]);
+          }
           stack.push(node, pos + 1);
-          node = children[pos] as Node;
+          node = child;
           pos = 0;
           continue;
         }
@@ -480,10 +513,7 @@ class HamtIterator<T> implements MapIterator<T> {
           }
           this.node = node;
           this.pos = pos + 2;
-          const mode = this.mode;
-          const value =
-            mode === ITERATE_KEYS ? key : mode === ITERATE_VALUES ? array[pos + 1] : [key, array[pos + 1]];
-          return { done: false, value: value as T };
+          return this.result(key, array[pos + 1]);
         }
       }
       if (stack.length === 0) break;
@@ -493,6 +523,13 @@ class HamtIterator<T> implements MapIterator<T> {
     this.node = EMPTY_ROOT;
     this.pos = 0;
     return { done: true, value: undefined };
+  }
+
+  /** The step that yields one pair, as the iterator's mode wants it. */
+  private result(key: unknown, value: unknown): IteratorResult<T, undefined> {
+    const mode = this.mode;
+    const item = mode === ITERATE_KEYS ? key : mode === ITERATE_VALUES ? value : [key, value];
+    return { done: false, value: item as T };
   }
 
   [Symbol.iterator](): this {
