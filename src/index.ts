@@ -23,6 +23,7 @@ export { Context, copyContext } from './context.ts';
 export {
   ContextReentryError,
   LookupError,
+  TaskGroupClosedError,
   TokenContextError,
   TokenUsedError,
   TokenVarMismatchError,

@@ -6,6 +6,7 @@
  * @module
  */
 import { Context, contextOf, copyContext, currentScope, describe } from './context.ts';
+import { TaskGroupClosedError } from './errors.ts';
 
 /**
  * Options of {@link createTask} and {@link TaskGroup.createTask}.
@@ -263,7 +264,14 @@ export class TaskGroup {
    * ```
    */
   createTask<T>(fn: () => T | PromiseLike<T>, options?: TaskOptions): Task<Awaited<T>> {
-    if (this.#closed) throw new Error('this TaskGroup has finished: create tasks before wait() settles');
+    if (this.#closed) {
+      throw new TaskGroupClosedError('this TaskGroup has finished: create tasks before wait() settles');
+    }
+    if (this.#abort.signal.aborted) {
+      throw new TaskGroupClosedError(
+        'this TaskGroup is shutting down after a task failed: it accepts no new tasks (see signal.reason)',
+      );
+    }
     const task = createTask(fn, options);
     this.#tasks.push(task);
     task.then(undefined, (error: unknown) => {

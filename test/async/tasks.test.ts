@@ -18,6 +18,7 @@ import {
   gather,
   Task,
   TaskGroup,
+  TaskGroupClosedError,
   TaskGroupError,
 } from '../../src/index.ts';
 
@@ -312,6 +313,24 @@ describe('TaskGroup', () => {
     group.createTask(() => sleep(1));
     await group.wait();
     assert.throws(() => group.createTask(() => 1), { message: /TaskGroup has finished/ });
+  });
+
+  test('createTask after a task failed throws: the group is shutting down, as in Python', async () => {
+    const group = new TaskGroup();
+    const failure = new Error('first failure');
+    await group.createTask(() => Promise.reject(failure)).then(
+      () => assert.fail('the task should reject'),
+      () => undefined,
+    );
+    assert.equal(group.signal.aborted, true);
+    assert.throws(
+      () => group.createTask(() => 1),
+      (error: unknown) =>
+        error instanceof TaskGroupClosedError &&
+        error.name === 'TaskGroupClosedError' &&
+        /shutting down/.test(error.message),
+    );
+    await assert.rejects(group.wait(), (error: unknown) => error instanceof TaskGroupError && error.errors[0] === failure);
   });
 
   test('createTask after a failed wait() throws too', async () => {
