@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { brand, isBranded } from './brand.ts';
 import { ContextReentryError } from './errors.ts';
 import { Hamt } from './hamt.ts';
 import { storage } from './runtime/index.ts';
@@ -299,6 +300,7 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
     };
   }
 }
+brand(Context, 'Context');
 
 /**
  * A copy of the current Context (Python's `copy_context()`), in O(1).
@@ -326,6 +328,7 @@ export function describe(value: unknown): string {
     case 'object':
       if (value === null) return 'null';
       if (Array.isArray(value)) return `Array(${value.length})`;
+      if (isBranded(value)) return String(value);
       return `[object ${value.constructor?.name ?? 'Object'}]`;
     case 'symbol':
       return value.toString();
