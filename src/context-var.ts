@@ -17,6 +17,7 @@ import {
   type Scope,
   type Snapshot,
 } from './context.ts';
+import { brand } from './brand.ts';
 import { LookupError, TokenContextError, TokenUsedError, TokenVarMismatchError } from './errors.ts';
 
 const NO_DEFAULT: unique symbol = Symbol('no default');
@@ -37,11 +38,16 @@ export interface ContextVarOptions<T> {
   readonly default?: T;
 }
 
-/** Hashes are spread over all 32 bits by a multiplicative (Fibonacci) mix of a counter. */
+/**
+ * Hashes are spread over all 32 bits by a multiplicative (Fibonacci) mix of a
+ * counter, kept as a signed int32 (`Math.imul`'s result): V8 stores every
+ * int32 as a small integer, where `>>> 0` would box half of them as doubles
+ * and slow down every trie lookup that reads them.
+ */
 let created = 0;
 function nextHash(): number {
   created = (created + 1) | 0;
-  return Math.imul(created, 0x9e3779b1) >>> 0;
+  return Math.imul(created, 0x9e3779b1);
 }
 
 /**
@@ -212,6 +218,7 @@ export class ContextVar<T> {
   }
 
 }
+brand(ContextVar, 'ContextVar');
 
 /** The marker of "the variable had no value" (Python's `Token.MISSING`). */
 export const MISSING: unique symbol = Symbol.for('contextvars.Token.MISSING');
@@ -349,10 +356,12 @@ export class Token<T> {
     newToken = (variable, oldValue, scope, before) => new Token(TOKEN_KEY, variable, oldValue, scope, before);
 
     resetToken = (variable, token) => {
-      if (token.#used) {
+      // A token from the other build's copy (see brand.ts) belongs to that copy's variables.
+      const ours = #used in token;
+      if (ours && token.#used) {
         throw new TokenUsedError(`${token} has already been used once: a token resets its variable only once`);
       }
-      if (token.var !== variable) {
+      if (!ours || token.var !== variable) {
         throw new TokenVarMismatchError(
           `${token} was created by ${token.var}, not ${variable}: pass it to that variable's reset()`,
         );
@@ -377,3 +386,4 @@ export class Token<T> {
     };
   }
 }
+brand(Token, 'Token');
