@@ -580,7 +580,9 @@ export class Hamt<K extends HamtKey, V> implements Iterable<[K, V]> {
         const slot = (hash >>> shift) & 31;
         if ((bitmap & (1 << slot)) === 0) return notFound;
         const array = node.array;
-        const cell = popcount(bitmap & ~(-1 << slot)) << 1;
+        // No used slot below this one (always so in one-pair nodes): the pair is first.
+        const below = bitmap & ~(-1 << slot);
+        const cell = below === 0 ? 0 : popcount(below) << 1;
         const k = array[cell];
         if (k === key) return array[cell + 1] as V;
         if (k !== undefined) return notFound;
