@@ -254,9 +254,11 @@ export class TaskGroup {
   }
 
   /**
-   * Starts `fn` as a task of this group.
+   * Starts `fn` as a task of this group, in a copy of the current Context
+   * (or `options.context`).
    *
-   * @throws {Error} when the group has already finished waiting.
+   * @throws {TaskGroupClosedError} when the group has finished waiting, or
+   * is shutting down because one of its tasks failed.
    *
    * @example
    * ```ts
