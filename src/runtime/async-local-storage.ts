@@ -71,6 +71,8 @@ function callbackScopedStorage(
   const displaced = new Map<Resource, unknown>();
   // The resource whose store the innermost running `run` will restore.
   let runResource: object | undefined;
+  // Whether `als` has installed its async hooks (its first enterWith does; nothing disables them).
+  let enabled = false;
 
   function restoreDisplaced(): void {
     for (const [resource, earlier] of displaced) resource[resourceStore] = earlier;
@@ -96,9 +98,14 @@ function callbackScopedStorage(
       const outerStore = resource[resourceStore];
       const outerRun = runResource;
       runResource = resource;
-      als.enterWith(scope); // also enables the store's async hooks on first use
+      if (enabled) {
+        resource[resourceStore] = scope;
+      } else {
+        als.enterWith(scope); // enables the store's async hooks
+        enabled = true;
+      }
       try {
-        return fn(...args);
+        return args.length === 0 ? (fn as () => ReturnType<typeof fn>)() : fn(...args);
       } finally {
         resource[resourceStore] = outerStore;
         runResource = outerRun;
