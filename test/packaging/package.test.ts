@@ -139,7 +139,7 @@ for (const specifier of specifiers) {
   });
 }
 
-test('the core entry works from ESM and from CommonJS in one process', () => {
+test('the core entry works from ESM and from CommonJS in one process, sharing values', () => {
   const script = `
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -161,6 +161,19 @@ for (const lib of [{ Context, ContextVar, Token }, cjs]) {
   assert.equal(ctx.get(v), 'before await');
   assert.equal(v.get(), 'd');
 }
+// Both builds in one process share one storage: each sees the other's values.
+const esmVar = new ContextVar('esmVar');
+const cjsVar = new cjs.ContextVar('cjsVar');
+await new Context().run(async () => {
+  esmVar.set('from ESM');
+  cjsVar.set('from CommonJS');
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  assert.equal(cjs.copyContext().get(esmVar), 'from ESM');
+  assert.equal(cjsVar.get(), 'from CommonJS');
+});
+const cjsContext = new cjs.Context();
+cjsContext.run(() => esmVar.set('set in a CommonJS Context'));
+assert.equal(cjsContext.get(esmVar), 'set in a CommonJS Context');
 console.log('ok');
 `;
   const result = run(process.execPath, ['--input-type=module', '-e', script], consumer);
