@@ -74,6 +74,20 @@ export function recordInFlow(flow: Flow, snapshot: Snapshot): void {
   if (flow !== ROOT_FLOW) flow.snapshot = snapshot;
 }
 
+/** Throws TypeError unless `fn` is a function; `method` names the API that was called. */
+export function assertFunction(fn: unknown, method: string): asserts fn is (...args: never[]) => unknown {
+  if (typeof fn !== 'function') throw new TypeError(`${method} expects a function, got ${describe(fn)}`);
+}
+
+/** A `context` option: the given Context, or a copy of the current one when omitted. */
+export function contextOption(context: unknown, method: string): Context {
+  if (context === undefined) return copyContext();
+  if (!(context instanceof Context)) {
+    throw new TypeError(`${method}'s context option must be a Context, got ${describe(context)}`);
+  }
+  return context;
+}
+
 /** Throws TypeError unless `key` is a ContextVar (Python's `TypeError` for `ctx[non_var]`). */
 function assertContextVar(key: unknown, method: string): asserts key is ContextVar<unknown> {
   if (!(key instanceof ContextVar)) {
@@ -137,9 +151,7 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
    */
   run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
     const flow = this.#flow;
-    if (typeof fn !== 'function') {
-      throw new TypeError(`Context.run expects a function, got ${describe(fn)}`);
-    }
+    assertFunction(fn, 'Context.run');
     if (flow.running) {
       throw new ContextReentryError(
         `cannot enter ${String(this)}: it is already running on this stack; run ctx.copy() instead`,

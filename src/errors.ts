@@ -11,7 +11,7 @@
  */
 
 /** Gives `cls.prototype.name` the class's own name, immune to minification. */
-function named(cls: { prototype: Error }, name: string): void {
+export function named(cls: { prototype: Error }, name: string): void {
   Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
 }
 

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { Context, contextOf, copyContext, currentScope, describe } from './context.ts';
-import { TaskGroupClosedError } from './errors.ts';
+import { assertFunction, Context, contextOf, contextOption, currentScope, describe } from './context.ts';
+import { named, TaskGroupClosedError } from './errors.ts';
 
 /**
  * Options of {@link createTask} and {@link TaskGroup.createTask}.
@@ -57,15 +57,10 @@ export class Task<T> implements PromiseLike<T> {
 
   /** @internal Use {@link createTask}. */
   constructor(fn: () => T | PromiseLike<T>, options: TaskOptions = {}) {
-    if (typeof fn !== 'function') {
-      throw new TypeError(`createTask expects a function to run as the task, got ${describe(fn)}`);
-    }
-    const { context = copyContext(), name = `Task-${++tasksCreated}` } = options;
-    if (!(context instanceof Context)) {
-      throw new TypeError(`createTask's context option must be a Context, got ${describe(context)}`);
-    }
+    assertFunction(fn, 'createTask');
+    const context = contextOption(options.context, 'createTask');
     this.context = context;
-    this.name = name;
+    this.name = options.name ?? `Task-${++tasksCreated}`;
     // `finally` marks completion without handling a rejection: an awaited
     // task's failure reaches its awaiter, an unawaited one is reported as an
     // unhandled rejection (asyncio's "exception was never retrieved").
@@ -214,7 +209,7 @@ export class TaskGroupError extends AggregateError {
     super(errors, `${errors.length} of the task group's tasks failed; the first: ${firstMessage}`);
   }
 }
-Object.defineProperty(TaskGroupError.prototype, 'name', { value: 'TaskGroupError', writable: true, configurable: true });
+named(TaskGroupError, 'TaskGroupError');
 
 const ASYNC_DISPOSE: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose');
 
@@ -361,13 +356,8 @@ function schedule(
   options: CallOptions | undefined,
   plan: (run: () => void) => Cancel,
 ): Handle {
-  if (typeof callback !== 'function') {
-    throw new TypeError(`${method} expects a callback function, got ${describe(callback)}`);
-  }
-  const context = options?.context ?? copyContext();
-  if (!(context instanceof Context)) {
-    throw new TypeError(`${method}'s context option must be a Context, got ${describe(context)}`);
-  }
+  assertFunction(callback, method);
+  const context = contextOption(options?.context, method);
   let cancelled = false;
   const cancel = plan(() => context.run(callback));
   return {
@@ -435,7 +425,7 @@ export function callLater(delayMs: number, callback: () => void, options?: CallO
  * ```
  */
 export function bind<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
-  if (typeof fn !== 'function') throw new TypeError(`bind expects a function, got ${describe(fn)}`);
+  assertFunction(fn, 'bind');
   const snapshot = currentScope().snapshot;
   return function bound(this: unknown, ...args: A): R {
     return contextOf(snapshot).run(() => fn.apply(this, args));

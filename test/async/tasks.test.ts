@@ -395,11 +395,11 @@ describe('callSoon and callLater', () => {
   test('a non-function is a TypeError', () => {
     assert.throws(() => callSoon('not a function' as unknown as () => void), {
       name: 'TypeError',
-      message: /callSoon expects a callback function/,
+      message: /callSoon expects a function/,
     });
     assert.throws(() => callLater(1, {} as unknown as () => void), {
       name: 'TypeError',
-      message: /callLater expects a callback function/,
+      message: /callLater expects a function/,
     });
   });
 
