@@ -21,7 +21,6 @@ import { brand } from './brand.ts';
 import { LookupError, TokenContextError, TokenUsedError, TokenVarMismatchError } from './errors.ts';
 
 const NO_DEFAULT: unique symbol = Symbol('no default');
-const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 
 /**
@@ -207,15 +206,9 @@ export class ContextVar<T> {
     return `<ContextVar name='${this.name}'${fallback}>`;
   }
 
-  /** `'ContextVar'`, for `Object.prototype.toString`. */
-  get [Symbol.toStringTag](): string {
-    return 'ContextVar';
-  }
+  /** `'ContextVar'`, for `Object.prototype.toString` (set by brand()). */
+  declare readonly [Symbol.toStringTag]: string;
 
-  /** @internal How `util.inspect` and `console.log` show the variable: as {@link ContextVar.toString}. */
-  [INSPECT](): string {
-    return this.toString();
-  }
 
 }
 brand(ContextVar, 'ContextVar');
@@ -336,15 +329,9 @@ export class Token<T> {
     return `<Token${this.#used ? ' used' : ''} var=${this.var}>`;
   }
 
-  /** `'Token'`, for `Object.prototype.toString`. */
-  get [Symbol.toStringTag](): string {
-    return 'Token';
-  }
+  /** `'Token'`, for `Object.prototype.toString` (set by brand()). */
+  declare readonly [Symbol.toStringTag]: string;
 
-  /** @internal How `util.inspect` and `console.log` show the token: as {@link Token.toString}. */
-  [INSPECT](): string {
-    return this.toString();
-  }
 
   /** `snapshot` with the token's variable back at the token's old value. */
   static #restored<T>(snapshot: Snapshot, token: Token<T>): Snapshot {

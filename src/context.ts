@@ -95,8 +95,6 @@ function assertContextVar(key: unknown, method: string): asserts key is ContextV
   }
 }
 
-const INSPECT = Symbol.for('nodejs.util.inspect.custom');
-
 /** A new Context holding `snapshot` (assigned by Context's static block, which can reach #flow). */
 export let contextOf: (snapshot: Snapshot) => Context;
 
@@ -288,10 +286,8 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
     for (const [variable, value] of this.#flow.snapshot) callback.call(thisArg, value, variable, this);
   }
 
-  /** `'Context'`, for `Object.prototype.toString`. */
-  get [Symbol.toStringTag](): string {
-    return 'Context';
-  }
+  /** `'Context'`, for `Object.prototype.toString` (set by brand()). */
+  declare readonly [Symbol.toStringTag]: string;
 
   /** The variables and values, e.g. `<Context {requestId: 'r-1'}>`. */
   toString(): string {
@@ -299,10 +295,6 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
     return `<Context {${entries.join(', ')}}>`;
   }
 
-  /** @internal How `util.inspect` and `console.log` show the Context: as {@link Context.toString}. */
-  [INSPECT](): string {
-    return this.toString();
-  }
 
   static {
     contextOf = (snapshot) => {

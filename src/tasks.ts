@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { brand } from './brand.ts';
 import { assertFunction, Context, contextOf, contextOption, currentScope, describe } from './context.ts';
 import { named, TaskGroupClosedError } from './errors.ts';
 
@@ -102,16 +103,15 @@ export class Task<T> implements PromiseLike<T> {
     return this.#result.finally(onFinally);
   }
 
-  /** `'Task'`, for `Object.prototype.toString`. */
-  get [Symbol.toStringTag](): string {
-    return 'Task';
-  }
+  /** `'Task'`, for `Object.prototype.toString` (set by brand()). */
+  declare readonly [Symbol.toStringTag]: string;
 
   /** The task's name and state, e.g. `<Task name='Task-1' pending>`. */
   toString(): string {
     return `<Task name='${this.name}' ${this.#done ? 'done' : 'pending'}>`;
   }
 }
+brand(Task, 'Task');
 
 /** Runs fn inside the task's Context; a synchronous throw becomes a rejection, as in an async function. */
 function start<T>(fn: () => T | PromiseLike<T>): Promise<T> {
