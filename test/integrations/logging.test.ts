@@ -4,15 +4,14 @@
  * and examples/pino-logging.ts run as a program.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { Context, ContextVar, createTask } from '../../src/index.ts';
 import { logFields } from '../../src/integrations/logging.ts';
 import { createLogger, get, listen, requestId, user } from '../../examples/pino-logging.ts';
+import { runExample } from '../support/run-example.ts';
 
 test('yields each variable under its field name: its value, else its default; unset variables are left out', () => {
   const id = new ContextVar<string>('id');
@@ -114,12 +113,7 @@ test('pino mixin under 200 concurrent HTTP requests: every line carries its own 
 });
 
 test('examples/pino-logging.ts runs: every request line carries that request\'s id and user', async () => {
-  const example = fileURLToPath(new URL('../../examples/pino-logging.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', example], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let stdout = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => (stdout += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const { code, stdout } = await runExample('pino-logging.ts');
   assert.equal(code, 0);
   const lines = stdout
     .trim()

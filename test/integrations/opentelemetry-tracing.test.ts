@@ -6,12 +6,10 @@
  * trace-context header) all get the right parents.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { context, propagation, trace, type Span } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
@@ -22,6 +20,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { callLater, ContextVar, copyContext, createTask, gather } from '../../src/index.ts';
 import { ContextVarContextManager } from '../../src/integrations/opentelemetry.ts';
+import { runExample } from '../support/run-example.ts';
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -208,12 +207,7 @@ test('100 concurrent HTTP requests: each server span is the child of its own cli
 });
 
 test('examples/opentelemetry.ts runs: each trace is client -> server request -> its own three children', async () => {
-  const example = fileURLToPath(new URL('../../examples/opentelemetry.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', example], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let stdout = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => (stdout += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const { code, stdout } = await runExample('opentelemetry.ts');
   assert.equal(code, 0);
   const expected = [1, 2, 3].map((n) =>
     [`client /orders/${n}`, `  GET /orders/${n}`, '    cache.get', '    db.query', '    render'].join('\n'),

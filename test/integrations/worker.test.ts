@@ -5,7 +5,6 @@
  * fixtures/worker-tasks.mjs creates the same shared keys as this file.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +19,7 @@ import {
   WorkerPool,
   WorkerPoolClosedError,
 } from 'contextvars/worker';
+import { runExample } from '../support/run-example.ts';
 
 const tasks = new URL('./fixtures/worker-tasks.mjs', import.meta.url);
 const requestId = sharedContextVar<string>('test.requestId', { default: 'none' });
@@ -313,12 +313,7 @@ describe('WorkerPool', () => {
 });
 
 test('examples/worker-pool.ts runs: each request\'s task reads its own requestId and tenant in a pooled worker', async () => {
-  const example = fileURLToPath(new URL('../../examples/worker-pool.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', example], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let stdout = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => (stdout += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const { code, stdout } = await runExample('worker-pool.ts');
   assert.equal(code, 0);
   assert.deepEqual(stdout.trim().split('\n'), [
     'req-1 (acme): 9592 primes below 100000',
