@@ -166,7 +166,9 @@ export interface RunInWorkerOptions {
  */
 export type ModuleSpecifier = string | URL;
 
-type TaskFunction = (...args: any[]) => unknown;
+/** Any function a task module may export; without a type argument, a task takes unknown arguments. */
+type TaskFunction = (...args: never[]) => unknown;
+type AnyTask = (...args: unknown[]) => unknown;
 
 /**
  * Calls the function exported as `exportName` by `module` in a new worker
@@ -193,7 +195,7 @@ type TaskFunction = (...args: any[]) => unknown;
  * const out = await runInWorker<typeof resize>(new URL('./tasks.js', import.meta.url), 'resize', ['a.png', 64]);
  * ```
  */
-export async function runInWorker<F extends TaskFunction>(
+export async function runInWorker<F extends TaskFunction = AnyTask>(
   module: ModuleSpecifier,
   exportName: string,
   args: Parameters<F>,
@@ -277,7 +279,7 @@ export class WorkerPool {
    * await pool.run<typeof resize>(tasks, 'resize', ['a.png', 64]); // the task reads 'r-1'
    * ```
    */
-  async run<F extends TaskFunction>(
+  async run<F extends TaskFunction = AnyTask>(
     module: ModuleSpecifier,
     exportName: string,
     args: Parameters<F>,
