@@ -339,3 +339,15 @@ test('S7: a handle that calls back many times starts every callback with its own
 
   assert.deepEqual(seen, Array(9).fill('d'));
 });
+
+test('a Context counts as running only while run() is on the stack: after an await it can be run again', async () => {
+  // Python raises RuntimeError when a task running in ctx calls ctx.run; ours
+  // pins the stack-based rule of S4 (docs/semantics.md, smaller differences).
+  const ctx = new Context();
+  await ctx.run(async () => {
+    assert.throws(() => ctx.run(() => undefined), ContextReentryError);
+    await sleep(1);
+    ctx.run(() => v.set('again'));
+  });
+  assert.equal(ctx.get(v), 'again');
+});
