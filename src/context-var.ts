@@ -13,7 +13,6 @@ import {
   enterSnapshot,
   recordInFlow,
   ROOT_SCOPE,
-  type Flow,
   type Scope,
   type Snapshot,
 } from './context.ts';
@@ -271,7 +270,6 @@ export class Token<T> {
   readonly oldValue: T | typeof MISSING;
   // The scope the `set` entered: the reset restores the old value in it too (S3).
   readonly #scope: Scope;
-  readonly #flow: Flow;
   // The snapshots just before and after the `set`. Restoring the old value in
   // `#after` gives a map equal to `#before`, so reset reuses it (O(1), and a
   // snapshot the variables' get() caches may already know).
@@ -290,7 +288,6 @@ export class Token<T> {
     this.var = variable;
     this.oldValue = oldValue;
     this.#scope = scope;
-    this.#flow = scope.flow;
     this.#before = before;
     this.#after = scope.snapshot;
   }
@@ -354,7 +351,7 @@ export class Token<T> {
         );
       }
       const scope = currentScope();
-      if (scope.flow !== token.#flow) {
+      if (scope.flow !== token.#scope.flow) {
         throw new TokenContextError(
           `${token} was created in a different Context or task: reset it in the flow that called set()`,
         );
