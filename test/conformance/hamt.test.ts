@@ -31,6 +31,13 @@ function hamt(): Map_ {
   return Hamt.empty<HashKey, unknown>();
 }
 
+/** A map built by setting the pairs in order, as CPython's tests build theirs. */
+function hamtOf(...pairs: Array<[HashKey, unknown]>): Map_ {
+  let h = hamt();
+  for (const [key, value] of pairs) h = h.set(key, value);
+  return h;
+}
+
 /** Asserts the structural invariants and the exact trie shape. */
 function assertShape(h: Hamt<HashKey, unknown>, expected: string): void {
   __checkInvariants(h);
@@ -216,10 +223,11 @@ test('test_hamt_collision_3', () => {
   const D = new HashKey(0b10000000_00000000_00000000_00000000, 'D');
   const E = new HashKey(0b00000000_00000000_00000000_00000000, 'E');
 
-  let h = hamt();
-  h = h.set(C, 'C');
-  h = h.set(D, 'D');
-  h = h.set(E, 'E');
+  let h = hamtOf(
+    [C, 'C'],
+    [D, 'D'],
+    [E, 'E'],
+  );
 
   assertShape(
     h,
@@ -378,12 +386,13 @@ test('test_hamt_delete_1', () => {
   // with D's hash, so deleting it is a no-op.
   const Er = new HashKey(103, 'Er');
 
-  let h = hamt();
-  h = h.set(A, 'a');
-  h = h.set(B, 'b');
-  h = h.set(C, 'c');
-  h = h.set(D, 'd');
-  h = h.set(E, 'e');
+  let h = hamtOf(
+    [A, 'a'],
+    [B, 'b'],
+    [C, 'c'],
+    [D, 'd'],
+    [E, 'e'],
+  );
 
   const origLen = h.size;
 
@@ -431,12 +440,13 @@ test('test_hamt_delete_2', () => {
   // CPython's Er raises from __eq__ against B; ours is another key with B's hash.
   const Er = new HashKey(201001, 'Er');
 
-  let h = hamt();
-  h = h.set(A, 'a');
-  h = h.set(B, 'b');
-  h = h.set(C, 'c');
-  h = h.set(D, 'd');
-  h = h.set(E, 'e');
+  let h = hamtOf(
+    [A, 'a'],
+    [B, 'b'],
+    [C, 'c'],
+    [D, 'd'],
+    [E, 'e'],
+  );
 
   const origLen = h.size;
 
@@ -499,12 +509,13 @@ test('test_hamt_delete_3', () => {
   const D = new HashKey(100100, 'D');
   const E = new HashKey(104, 'E');
 
-  let h = hamt();
-  h = h.set(A, 'a');
-  h = h.set(B, 'b');
-  h = h.set(C, 'c');
-  h = h.set(D, 'd');
-  h = h.set(E, 'e');
+  let h = hamtOf(
+    [A, 'a'],
+    [B, 'b'],
+    [C, 'c'],
+    [D, 'd'],
+    [E, 'e'],
+  );
 
   const origLen = h.size;
 
@@ -559,12 +570,13 @@ test('test_hamt_delete_4', () => {
   const D = new HashKey(100100, 'D');
   const E = new HashKey(100100, 'E');
 
-  let h = hamt();
-  h = h.set(A, 'a');
-  h = h.set(B, 'b');
-  h = h.set(C, 'c');
-  h = h.set(D, 'd');
-  h = h.set(E, 'e');
+  let h = hamtOf(
+    [A, 'a'],
+    [B, 'b'],
+    [C, 'c'],
+    [D, 'd'],
+    [E, 'e'],
+  );
 
   const origLen = h.size;
 
@@ -696,13 +708,14 @@ test('test_hamt_items_1', () => {
   const E = new HashKey(104, 'E');
   const F = new HashKey(110, 'F');
 
-  let h = hamt();
-  h = h.set(A, 'a');
-  h = h.set(B, 'b');
-  h = h.set(C, 'c');
-  h = h.set(D, 'd');
-  h = h.set(E, 'e');
-  h = h.set(F, 'f');
+  let h = hamtOf(
+    [A, 'a'],
+    [B, 'b'],
+    [C, 'c'],
+    [D, 'd'],
+    [E, 'e'],
+    [F, 'f'],
+  );
 
   const it = h.entries();
   assert.deepEqual(
@@ -723,13 +736,14 @@ test('test_hamt_items_2', () => {
   const E = new HashKey(100100, 'E');
   const F = new HashKey(110, 'F');
 
-  let h = hamt();
-  h = h.set(A, 'a');
-  h = h.set(B, 'b');
-  h = h.set(C, 'c');
-  h = h.set(D, 'd');
-  h = h.set(E, 'e');
-  h = h.set(F, 'f');
+  let h = hamtOf(
+    [A, 'a'],
+    [B, 'b'],
+    [C, 'c'],
+    [D, 'd'],
+    [E, 'e'],
+    [F, 'f'],
+  );
 
   const it = h.entries();
   assert.deepEqual(
@@ -746,13 +760,14 @@ test('test_hamt_keys_1', () => {
   const E = new HashKey(100100, 'E');
   const F = new HashKey(110, 'F');
 
-  let h = hamt();
-  h = h.set(A, 'a');
-  h = h.set(B, 'b');
-  h = h.set(C, 'c');
-  h = h.set(D, 'd');
-  h = h.set(E, 'e');
-  h = h.set(F, 'f');
+  let h = hamtOf(
+    [A, 'a'],
+    [B, 'b'],
+    [C, 'c'],
+    [D, 'd'],
+    [E, 'e'],
+    [F, 'f'],
+  );
 
   assert.deepEqual(new Set(h.keys()), new Set([A, B, C, D, E, F]));
   // Python's iter(hamt) yields keys; a TypeScript map iterates entries, as Map does.
