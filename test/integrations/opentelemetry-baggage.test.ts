@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -20,6 +19,7 @@ import {
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { Context, ContextVar, createTask } from '../../src/index.ts';
 import { ContextVarBaggagePropagator, ContextVarContextManager } from '../../src/integrations/opentelemetry.ts';
+import { getText, listen } from '../support/http.ts';
 
 const tenant = new ContextVar<string>('tenant');
 const plan = new ContextVar<string>('plan', { default: 'free' });
@@ -85,25 +85,11 @@ describe('over HTTP with the global propagator', () => {
     propagation.disable();
   });
 
-  async function listen(server: http.Server): Promise<number> {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return (server.address() as AddressInfo).port;
-  }
-
   /** GET with the current context's propagation headers (as an instrumented client would). */
   function get(port: number, path: string): Promise<string> {
     const headers: Record<string, string> = {};
     propagation.inject(context.active(), headers);
-    return new Promise((resolve, reject) => {
-      http
-        .get({ host: '127.0.0.1', port, path, headers, agent: false }, (response) => {
-          let body = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => (body += chunk));
-          response.on('end', () => resolve(body));
-        })
-        .on('error', reject);
-    });
+    return getText(port, path, headers);
   }
 
   /** Extracts the incoming headers as an instrumented server would, then runs handle in that context. */
