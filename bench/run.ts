@@ -20,7 +20,7 @@ import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { storage } from '../src/runtime/index.ts';
+import { storageKind } from '../src/scope.ts';
 import { measureAwaitChain } from './await-chain.ts';
 import { contextGroups } from './context-ops.ts';
 import { CPythonSession, cpythonLabel } from './cpython.ts';
@@ -185,7 +185,7 @@ const comparisonRow = (c: Comparison): string[] => [
 ];
 
 const header = [
-  `contextvars benchmark — Node ${process.version} (V8 ${process.versions.v8}), storage: ${storage.kind}`,
+  `contextvars benchmark — Node ${process.version} (V8 ${process.versions.v8}), storage: ${storageKind}`,
   `${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}, ${quick ? 'quick run, ' : ''}${rounds} rounds, medians of ${clockName()} time${hasGc() ? '' : ' (no --expose-gc: GC not controlled)'}`,
   `CPython: ${cpythonVersion ?? `not measured${cpythonSkipped === undefined ? '' : ` (${cpythonSkipped})`}`}`,
 ].join('\n');
@@ -204,7 +204,7 @@ console.log(
 const report = {
   node: process.version,
   v8: process.versions.v8,
-  storage: storage.kind,
+  storage: storageKind,
   execArgv: process.execArgv,
   platform: `${process.platform}-${process.arch}`,
   cpu: cpus()[0]?.model ?? 'unknown',
