@@ -21,6 +21,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { storageKind } from '../src/scope.ts';
+import { measureCallbackChains } from './callback-chain.ts';
 import { measureAwaitChain } from './await-chain.ts';
 import { contextGroups } from './context-ops.ts';
 import { CPythonSession, cpythonLabel } from './cpython.ts';
@@ -82,6 +83,15 @@ const groups: Group[] = [
     name: group.name,
     measure: () => measureGroup(group.cases, { rounds, batchMs }, cpythonCasesOf(group.cpython)),
   })),
+  {
+    name: 'callback chains',
+    measure: () =>
+      measureCallbackChains(
+        quick
+          ? { callbacks: 20_000, requests: 300, rounds: 1, repeats: 1 }
+          : { callbacks: 1_000_000, requests: 5_000, rounds: 4, repeats: 2 },
+      ),
+  },
   {
     name: 'await chain',
     measure: () =>

@@ -192,7 +192,7 @@ export class ContextVar<T> {
    * ```
    */
   run<A extends unknown[], R>(value: T, fn: (...args: A) => R, ...args: A): R {
-    assertFunction(fn, `${this}.run`);
+    if (typeof fn !== 'function') assertFunction(fn, `${this}.run`);
     return runWithValue(asKey(this), value, fn, args);
   }
 

@@ -72,18 +72,37 @@ export class Flow {
   }
 }
 
-/** What the runtime carries from a frame to the work it schedules. Never changed once made. */
+/**
+ * What the runtime carries from a frame to the work it schedules. Never
+ * changed once made (but for the cache of `full`). A scope `ContextVar.run`
+ * made holds its one value beside the mapping it was made over (`key`,
+ * `value`), so that scoping a value costs no trie update; `fullMapping`
+ * merges the two when something needs the whole mapping.
+ */
 export class Scope {
   readonly mapping: Mapping;
   readonly flow: Flow;
   /** Whether `mapping` may hold Cells that an undo can still change (copies then freeze them). */
   readonly open: boolean;
+  /** The variable a run scoped (null for other scopes), and its value. */
+  readonly key: HamtKey | null;
+  readonly value: unknown;
+  /** `mapping` with `key` at `value`, made once when first needed. */
+  full: Mapping | null = null;
 
-  constructor(mapping: Mapping, flow: Flow, open: boolean) {
+  constructor(mapping: Mapping, flow: Flow, open: boolean, key: HamtKey | null, value: unknown) {
     this.mapping = mapping;
     this.flow = flow;
     this.open = open;
+    this.key = key;
+    this.value = value;
   }
+}
+
+/** Every variable's Cell in `scope`, its scoped value included. */
+function fullMapping(scope: Scope): Mapping {
+  if (scope.key === null) return scope.mapping;
+  return (scope.full ??= scope.mapping.set(scope.key, new Cell(scope.value, false)));
 }
 
 /**
@@ -100,7 +119,7 @@ interface SharedState {
 const SHARED = Symbol.for('contextvars.state.v2');
 const state: SharedState = ((globalThis as { [SHARED]?: SharedState })[SHARED] ??= {
   storage: createStorage(),
-  root: new Scope(EMPTY, new Flow(EMPTY, 0, false, false), false),
+  root: new Scope(EMPTY, new Flow(EMPTY, 0, false, false), false, null, undefined),
   clock: 0,
 });
 const { root } = state;
@@ -128,7 +147,9 @@ function asOf(cell: Cell, at: number): Cell {
 
 /** The value of `key` in the running frame, or NO_VALUE. */
 export function valueOf(key: HamtKey): unknown {
-  const cell = currentScope().mapping.lookup(key, undefined);
+  const scope = currentScope();
+  if (scope.key === key) return scope.value;
+  const cell = scope.mapping.lookup(key, undefined);
   return cell === undefined ? NO_VALUE : live(cell).value;
 }
 
@@ -155,11 +176,11 @@ export function setValue<R>(
 ): R {
   const scope = currentScope();
   const { flow } = scope;
-  const before = scope.mapping;
+  const before = fullMapping(scope);
   const previous = before.lookup(key, UNSET);
   const cell = new Cell(value, true);
   const after = before.set(key, cell);
-  shared.enter(new Scope(after, flow, true));
+  shared.enter(new Scope(after, flow, true, null, undefined));
   if (flow.records) {
     flow.mapping = flow.mapping === before ? after : flow.mapping.set(key, cell);
     flow.open = true;
@@ -189,12 +210,12 @@ export function undo(
   cell.undoneAt = ++state.clock;
 
   const scope = currentScope();
-  const mapping = scope.mapping;
+  const mapping = fullMapping(scope);
   let settled: Cell | undefined = previous;
   if (mapping.lookup(key, undefined) !== cell || previous.before !== null) {
     settled = oldValue === NO_VALUE ? undefined : new Cell(oldValue, false);
     const next = settled === undefined ? mapping.delete(key) : mapping.set(key, settled);
-    if (next !== mapping) shared.enter(new Scope(next, scope.flow, scope.open));
+    if (next !== mapping) shared.enter(new Scope(next, scope.flow, scope.open, null, undefined));
   }
   if (!flow.records) return;
   if (flow.mapping === after && settled === previous) flow.mapping = before;
@@ -205,7 +226,7 @@ export function undo(
 /** A Flow holding a copy of the running frame's mapping, frozen now (O(1)). */
 export function copyCurrent(): Flow {
   const scope = currentScope();
-  return new Flow(scope.mapping, state.clock, scope.open);
+  return new Flow(fullMapping(scope), state.clock, scope.open);
 }
 
 /** A Flow holding a copy of `flow`'s mapping, frozen now. */
@@ -256,7 +277,7 @@ export function* recordedValues(flow: Flow): Generator<unknown> {
 export function runInFlow<A extends unknown[], R>(flow: Flow, fn: (...args: A) => R, args: A): R {
   const mapping = settle(flow);
   let entry = flow.entry;
-  if (entry === null || entry.mapping !== mapping) flow.entry = entry = new Scope(mapping, flow, false);
+  if (entry === null || entry.mapping !== mapping) flow.entry = entry = new Scope(mapping, flow, false, null, undefined);
   flow.running = true;
   try {
     return shared.run(entry, fn, args);
@@ -277,5 +298,5 @@ export function runInScope<A extends unknown[], R>(scope: Scope, fn: (...args: A
  */
 export function runWithValue<A extends unknown[], R>(key: HamtKey, value: unknown, fn: (...args: A) => R, args: A): R {
   const scope = currentScope();
-  return shared.run(new Scope(scope.mapping.set(key, new Cell(value, false)), scope.flow, scope.open), fn, args);
+  return shared.run(new Scope(fullMapping(scope), scope.flow, scope.open, key, value), fn, args);
 }

@@ -74,10 +74,18 @@ export function createAsyncLocalStorage(): ScopeStorage | MissingPrimitive {
  * microseconds, and Node already runs a promise `after` step for every
  * reaction once AsyncLocalStorage is in use (docs/performance.md measures it).
  */
-function callbackScopedStorage(als: AsyncHooks.AsyncLocalStorage<object>, resourceStore: symbol, hooks: AsyncHooksModule): ScopeStorage {
+function callbackScopedStorage(
+  als: AsyncHooks.AsyncLocalStorage<object>,
+  resourceStore: symbol,
+  hooks: AsyncHooksModule,
+): ScopeStorage {
   const { executionAsyncResource, executionAsyncId } = hooks;
-  // Resources entered outside `run` whose callback has not ended, with their earlier store.
-  const displaced = new Map<Resource, { readonly earlier: unknown; readonly asyncId: number }>();
+  // The resource entered outside `run` whose callback has not ended, its earlier store and async id
+  // (one slot: callbacks rarely nest; the nested ones go to `nested`).
+  let displaced: Resource | undefined;
+  let displacedStore: unknown;
+  let displacedId = 0;
+  const nested = new Map<Resource, { readonly earlier: unknown; readonly asyncId: number }>();
   // The resource whose store the innermost running `run` will restore.
   let runResource: object | undefined;
   // Whether `als` has installed its async hooks (its first enterWith does; nothing disables them).
@@ -86,17 +94,39 @@ function callbackScopedStorage(als: AsyncHooks.AsyncLocalStorage<object>, resour
   let watching = false;
 
   function restoreAfter(asyncId: number): void {
-    if (displaced.size === 0) return;
-    for (const [resource, entry] of displaced) {
+    if (displacedId === asyncId && displaced !== undefined) {
+      displaced[resourceStore] = displacedStore;
+      displaced = displacedStore = undefined;
+    }
+    if (nested.size === 0) return;
+    for (const [resource, entry] of nested) {
       if (entry.asyncId !== asyncId) continue;
       resource[resourceStore] = entry.earlier;
-      displaced.delete(resource);
+      nested.delete(resource);
     }
   }
 
-  function restoreDisplaced(): void {
-    for (const [resource, entry] of displaced) resource[resourceStore] = entry.earlier;
-    displaced.clear();
+  /** For frames no `after` ends (the main script, asyncId 1): when microtasks drain. */
+  function restoreAll(): void {
+    if (displaced !== undefined) restoreAfter(displacedId);
+    for (const [resource, entry] of nested) resource[resourceStore] = entry.earlier;
+    nested.clear();
+  }
+
+  function displace(resource: Resource): void {
+    const asyncId = executionAsyncId();
+    if (displaced === undefined) {
+      displaced = resource;
+      displacedStore = resource[resourceStore];
+      displacedId = asyncId;
+    } else {
+      nested.set(resource, { earlier: resource[resourceStore], asyncId });
+    }
+    if (asyncId <= 1) queueMicrotask(restoreAll);
+    if (!watching) {
+      callbackEnd.enable();
+      watching = true;
+    }
   }
 
   return {
@@ -104,15 +134,20 @@ function callbackScopedStorage(als: AsyncHooks.AsyncLocalStorage<object>, resour
     current: () => als.getStore(),
     enter(scope) {
       const resource = executionAsyncResource() as Resource;
-      if (resource !== runResource && !(resource instanceof Promise) && !displaced.has(resource)) {
-        if (!watching) {
-          callbackEnd.enable();
-          watching = true;
-        }
-        if (displaced.size === 0) queueMicrotask(restoreDisplaced);
-        displaced.set(resource, { earlier: resource[resourceStore], asyncId: executionAsyncId() });
+      if (
+        resource !== runResource &&
+        resource !== displaced &&
+        !(resource instanceof Promise) &&
+        (nested.size === 0 || !nested.has(resource))
+      ) {
+        displace(resource);
       }
-      als.enterWith(scope);
+      if (enabled) {
+        resource[resourceStore] = scope;
+      } else {
+        als.enterWith(scope); // enables the store's async hooks
+        enabled = true;
+      }
     },
     // What `als.run` does, without its second and third executionAsyncResource()
     // and its rest/spread of the arguments: write the store onto the running
