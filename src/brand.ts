@@ -22,16 +22,30 @@ function inspect(this: object): string {
   return String(this);
 }
 
-/** Brands `cls` as `name`: cross-copy `instanceof`, a toStringTag, and `toString()` for util.inspect. */
-export function brand(cls: { readonly prototype: object }, name: string): void {
+/**
+ * Cross-copy identity for `cls`: `instanceof cls` holds for instances made by
+ * any copy of the library in the process (and of its subclasses), because it
+ * tests a registered brand on the prototype chain instead of the chain's
+ * identity. A user's subclass of `cls` keeps the ordinary `instanceof`.
+ */
+export function identify(cls: { readonly prototype: object }, name: string): symbol {
   const key = Symbol.for(`contextvars.${name}`);
-  brands.push(key);
+  Object.defineProperty(cls.prototype, key, { value: true });
+  Object.defineProperty(cls, Symbol.hasInstance, {
+    value(this: unknown, value: unknown): boolean {
+      return this === cls ? hasBrand(value, key) : Function.prototype[Symbol.hasInstance].call(this, value);
+    },
+  });
+  return key;
+}
+
+/** Brands `cls` as `name`: cross-copy `instanceof` (identify), a toStringTag, and `toString()` for util.inspect. */
+export function brand(cls: { readonly prototype: object }, name: string): void {
+  brands.push(identify(cls, name));
   Object.defineProperties(cls.prototype, {
-    [key]: { value: true },
     [Symbol.toStringTag]: { value: name, configurable: true },
     [INSPECT]: { value: inspect, configurable: true },
   });
-  Object.defineProperty(cls, Symbol.hasInstance, { value: (value: unknown): boolean => hasBrand(value, key) });
 }
 
 /** Whether `value` carries the brand `key`; false for anything that throws when asked (a revoked Proxy). */

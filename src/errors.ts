@@ -10,9 +10,17 @@
  * @module
  */
 
-/** Gives `cls.prototype.name` the class's own name, immune to minification. */
-export function named(cls: { prototype: Error }, name: string): void {
+import { identify } from './brand.ts';
+
+/**
+ * Makes `cls` one of this library's errors: its `name` is the class's own
+ * (immune to minification), and `instanceof` recognises the errors of every
+ * copy of the library in the process (the ESM and CommonJS builds, two
+ * installed versions), as it does for ContextVar and Context.
+ */
+export function errorClass(cls: { prototype: Error }, name: string): void {
   Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
+  identify(cls, `error.${name}`);
 }
 
 /**
@@ -57,7 +65,7 @@ export class LookupError extends Error {
     this.variableName = variableName;
   }
 }
-named(LookupError, 'LookupError');
+errorClass(LookupError, 'LookupError');
 
 /**
  * A token was passed to `reset()` of a variable other than the one whose
@@ -72,7 +80,7 @@ named(LookupError, 'LookupError');
  * ```
  */
 export class TokenVarMismatchError extends Error {}
-named(TokenVarMismatchError, 'TokenVarMismatchError');
+errorClass(TokenVarMismatchError, 'TokenVarMismatchError');
 
 /**
  * A token was reset in a different flow from the one it was made in: another
@@ -88,7 +96,7 @@ named(TokenVarMismatchError, 'TokenVarMismatchError');
  * ```
  */
 export class TokenContextError extends Error {}
-named(TokenContextError, 'TokenContextError');
+errorClass(TokenContextError, 'TokenContextError');
 
 /**
  * A token was reset a second time (Python's `RuntimeError`). A token restores
@@ -103,7 +111,7 @@ named(TokenContextError, 'TokenContextError');
  * ```
  */
 export class TokenUsedError extends Error {}
-named(TokenUsedError, 'TokenUsedError');
+errorClass(TokenUsedError, 'TokenUsedError');
 
 /**
  * `Context.run` was called on a Context that is already running on the
@@ -116,7 +124,7 @@ named(TokenUsedError, 'TokenUsedError');
  * ```
  */
 export class ContextReentryError extends Error {}
-named(ContextReentryError, 'ContextReentryError');
+errorClass(ContextReentryError, 'ContextReentryError');
 
 /**
  * A task was added to a {@link TaskGroup} that has finished waiting, or that
@@ -131,4 +139,4 @@ named(ContextReentryError, 'ContextReentryError');
  * ```
  */
 export class TaskGroupClosedError extends Error {}
-named(TaskGroupClosedError, 'TaskGroupClosedError');
+errorClass(TaskGroupClosedError, 'TaskGroupClosedError');

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { brand, repr } from './brand.ts';
+import { brand, identify, repr } from './brand.ts';
 import { assertFunction } from './checks.ts';
 import { Context, contextOption, copyContext } from './context.ts';
-import { named, TaskGroupClosedError } from './errors.ts';
+import { errorClass, TaskGroupClosedError } from './errors.ts';
 
 /**
  * Options of {@link createTask} and {@link TaskGroup.createTask}.
@@ -210,7 +210,7 @@ export class TaskGroupError extends AggregateError {
     super(errors, `${errors.length} of the task group's tasks failed; the first: ${firstMessage}`);
   }
 }
-named(TaskGroupError, 'TaskGroupError');
+errorClass(TaskGroupError, 'TaskGroupError');
 
 const ASYNC_DISPOSE: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose');
 
@@ -307,6 +307,7 @@ export class TaskGroup {
     return this.wait();
   }
 }
+identify(TaskGroup, 'TaskGroup');
 
 /**
  * Options of {@link callSoon} and {@link callLater}.

@@ -55,3 +55,54 @@ test('error messages render the other copy’s objects by name', () => {
     message: /got <ContextVar name='shown'>/,
   });
 });
+
+test('errors and TaskGroup are recognised across copies', async () => {
+  const v = new cjs.ContextVar<number>('missing');
+  assert.throws(() => v.get(), (error: unknown) => error instanceof esm.LookupError && error instanceof cjs.LookupError);
+  const token = v.set(1);
+  v.reset(token);
+  assert.throws(() => esm.ContextVar.prototype.reset.call(v, token), esm.TokenUsedError);
+  assert.ok(new cjs.TaskGroup() instanceof esm.TaskGroup);
+  const group = new esm.TaskGroup();
+  group.createTask(async () => {
+    throw new RangeError('boom');
+  });
+  await assert.rejects(group.wait(), (error: unknown) => error instanceof cjs.TaskGroupError);
+  assert.ok(!(new RangeError('x') instanceof esm.LookupError));
+  class AppLookupError extends esm.LookupError {}
+  assert.ok(!(new esm.LookupError('x') instanceof AppLookupError), 'a user subclass keeps the ordinary instanceof');
+  assert.ok(new AppLookupError('x') instanceof cjs.LookupError);
+});
+
+test('a root-level token set through one copy resets through the other in a sibling root callback', async () => {
+  const v = new esm.ContextVar<string>('rooted', { default: 'd' });
+  const token = await new Promise<InstanceType<Core['Token']>>((resolve) => setImmediate(() => resolve(v.set('x'))));
+  await new Promise<void>((resolve) =>
+    setImmediate(() => {
+      cjs.ContextVar.prototype.reset.call(v, token as never);
+      resolve();
+    }),
+  );
+  assert.equal(token.used, true);
+});
+
+test('neither copy keeps a value set at the root alive once its callbacks are over', async () => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  assert.ok(gc, 'run node with --expose-gc (scripts/test.mjs does)');
+  const big = new cjs.ContextVar<object>('big');
+  let ref!: WeakRef<object>;
+  await new Promise<void>((resolve) =>
+    setImmediate(() => {
+      new esm.ContextVar<number>('other').set(0); // a root scope made by one copy ...
+      const payload = new Uint8Array(8 * 1024 * 1024);
+      ref = new WeakRef(payload);
+      big.set(payload); // ... and a set over it through the other
+      resolve();
+    }),
+  );
+  for (let pass = 0; pass < 6 && ref.deref() !== undefined; pass++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+  }
+  assert.equal(ref.deref(), undefined);
+});
