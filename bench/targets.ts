@@ -68,6 +68,13 @@ function specs(): ComparisonSpec[] {
       denominator: 'awaitChain.none',
     },
     { id: 'run/raw', label: 'ctx.run(fn) / als.run(store, fn)', numerator: 'run', denominator: 'raw.run' },
+    {
+      id: 'otel.with/als',
+      label: 'OTel manager.with(ctx, fn): ContextVarContextManager / AsyncLocalStorageContextManager',
+      numerator: 'otel.with.contextvars',
+      denominator: 'otel.with.als',
+      limit: 1,
+    },
   ];
   for (const size of SET_RESET_SIZES) {
     list.push({
