@@ -1,12 +1,11 @@
 import { defineConfig } from 'tsup';
+import { tsupEntries } from './scripts/entries.mjs';
 
 export default defineConfig({
   entry: {
-    index: 'src/index.ts',
-    // Integrations: each its own entry point, importing the core from ../index.ts.
-    opentelemetry: 'src/integrations/opentelemetry.ts',
-    logging: 'src/integrations/logging.ts',
-    worker: 'src/integrations/worker.ts',
+    // The public entry points (package.json `exports`), listed once in scripts/entries.mjs;
+    // integrations import the core from ../index.ts.
+    ...tsupEntries(),
     // Not exported: the script contextvars/worker starts in each Worker (found beside it in dist/).
     'worker-thread': 'src/integrations/worker-thread.ts',
   },
@@ -14,7 +13,23 @@ export default defineConfig({
   // so a ContextVar from require('contextvars') is the class require('contextvars/worker') knows.
   splitting: true,
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: {
+    // Our declarations name Symbol.dispose and Symbol.asyncDispose (Token and
+    // TaskGroup support `using`). TypeScript declares them only with lib
+    // esnext.disposable (or @types/node), so every .d.ts declares them too,
+    // as @types/node does: a consumer's tsc passes with any `lib`, such as
+    // ["es2022", "dom"], and skipLibCheck off. Identical declarations merge.
+    footer: [
+      'declare global {',
+      '  interface SymbolConstructor {',
+      '    readonly dispose: unique symbol;',
+      '    readonly asyncDispose: unique symbol;',
+      '  }',
+      '}',
+      // worker-thread.d.ts exports nothing: this keeps every file a module, where `declare global` is allowed.
+      'export {};',
+    ].join('\n'),
+  },
   sourcemap: true,
   clean: true,
   target: 'es2022',

@@ -2,7 +2,8 @@
  * The benchmark suite: `npm run bench` (add `-- --quick` for a seconds-long
  * subset). Measures the library's core operations next to raw
  * AsyncLocalStorage, the HAMT next to immutable-js and a copy-on-write Map,
- * an await chain with and without context, and CPython's C contextvars, all
+ * an await chain with and without context, OpenTelemetry's `with` on both
+ * context managers, and CPython's C contextvars, all
  * in one run on this machine; prints the table and the targets (PASS/FAIL),
  * and writes the same data as JSON to bench/results/<node version>.json.
  *
@@ -26,6 +27,7 @@ import { measureAwaitChain } from './await-chain.ts';
 import { contextGroups } from './context-ops.ts';
 import { CPythonSession, cpythonLabel } from './cpython.ts';
 import { hamtGroups } from './hamt-ops.ts';
+import { opentelemetryGroups } from './opentelemetry-ops.ts';
 import { clockName, hasGc, measureGroup, sinkValue, useClock, type ExternalCases, type Measurement } from './harness.ts';
 import { compare, type Comparison } from './targets.ts';
 
@@ -59,7 +61,7 @@ interface Group {
   readonly measure: () => Measurement[];
 }
 
-const contextAndHamtGroups = [...contextGroups(quick), ...hamtGroups(quick)].filter(
+const contextAndHamtGroups = [...contextGroups(quick), ...hamtGroups(quick), ...opentelemetryGroups()].filter(
   (group) => only.length === 0 || only.some((text) => group.name.includes(text)),
 );
 const cpythonCases = contextAndHamtGroups.flatMap((group) => group.cpython ?? []);

@@ -89,6 +89,13 @@ function specs(): ComparisonSpec[] {
       denominator: 'callbacks.als.http',
       limit: 1.1,
     },
+    {
+      id: 'otel.with/als',
+      label: 'OTel manager.with(ctx, fn): ContextVarContextManager / AsyncLocalStorageContextManager',
+      numerator: 'otel.with.contextvars',
+      denominator: 'otel.with.als',
+      limit: 1,
+    },
   ];
   for (const size of SET_RESET_SIZES) {
     list.push({

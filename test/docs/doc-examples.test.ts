@@ -11,7 +11,9 @@
  * - ```sh blocks are not run, but every `npm run <script>`, `npm start` and
  *   `npm test` they mention must exist in package.json;
  * - mermaid, text and other blocks are prose;
- * - every relative link and #anchor outside code blocks must resolve.
+ * - every relative link and #anchor outside code blocks must resolve, and so
+ *   must every link to a file of the repository on GitHub (README.md uses
+ *   those, so its links work on the npm page, which has no docs/ beside it).
  *
  * A block passes when it exits 0 within the timeout; it shows its results
  * with node:assert (or Python's assert), so a wrong claim in the docs fails.
@@ -254,7 +256,18 @@ function withoutCodeBlocks(markdown: string): string {
     .join('\n');
 }
 
+/** Where the repository's files are on GitHub (package.json `repository`); links there are checked locally. */
+const REPOSITORY_FILES = 'https://github.com/contextvars-ts/contextvars/blob/main/';
+
 describe('documentation links', () => {
+  test('README.md links to files of the repository by absolute URL (the npm page shows it alone)', () => {
+    const text = withoutCodeBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+    const relativeLinks = [...text.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)]
+      .map(([, target]) => target!)
+      .filter((target) => !/^[a-z][a-z+.-]*:/i.test(target) && !target.startsWith('#'));
+    assert.deepEqual(relativeLinks, [], `use ${REPOSITORY_FILES}<path> instead`);
+  });
+
   for (const path of files) {
     const file = relative(ROOT, path).split('\\').join('/');
     test(`${file}: relative links and anchors resolve`, () => {
@@ -262,9 +275,14 @@ describe('documentation links', () => {
       const broken: string[] = [];
       text.split('\n').forEach((line, index) => {
         for (const [, target] of line.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
-          if (/^[a-z][a-z+.-]*:/i.test(target!)) continue; // http:, https:, mailto:
-          const [linkPath, anchor] = target!.split('#', 2) as [string, string | undefined];
-          const resolved = linkPath === '' ? path : join(dirname(path), decodeURIComponent(linkPath));
+          const inRepository = target!.startsWith(REPOSITORY_FILES);
+          if (!inRepository && /^[a-z][a-z+.-]*:/i.test(target!)) continue; // other http:, https:, mailto:
+          const [linkPath, anchor] = (inRepository ? target!.slice(REPOSITORY_FILES.length) : target!).split('#', 2) as [
+            string,
+            string | undefined,
+          ];
+          const base = inRepository ? join(ROOT, 'README.md') : path;
+          const resolved = linkPath === '' ? path : join(dirname(base), decodeURIComponent(linkPath));
           if (!existsSync(resolved)) {
             broken.push(`${file}:${index + 1}: ${target} — no file ${relative(ROOT, resolved)}`);
           } else if (anchor !== undefined && resolved.endsWith('.md') && !anchorsOf(readFileSync(resolved, 'utf8')).has(anchor)) {

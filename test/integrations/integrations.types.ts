@@ -2,8 +2,9 @@
  * Type-level tests of the integrations: `npm run typecheck` fails when one of
  * their public signatures regresses. Nothing here runs.
  */
-import type { ContextManager, TextMapPropagator } from '@opentelemetry/api';
-import { ContextVar, type Token } from '../../src/index.ts';
+import { context, ROOT_CONTEXT, type ContextManagementToken, type ContextManager, type TextMapPropagator } from '@opentelemetry/api';
+import type { ContextManager as ContextManager13 } from '@opentelemetry/api-1.3';
+import { ContextVar } from '../../src/index.ts';
 import { logFields, type LogFields } from '../../src/integrations/logging.ts';
 import { ContextVarBaggagePropagator, ContextVarContextManager } from '../../src/integrations/opentelemetry.ts';
 import { runInWorker, sharedContextVar, WorkerPool } from '../../src/integrations/worker.ts';
@@ -20,10 +21,19 @@ expectType<Equal<LogFields<{ user: ContextVar<{ id: number }> }>, { user?: { id:
 // @ts-expect-error: a field must be a ContextVar
 logFields({ requestId: 'r-1' });
 
-// The manager is an OpenTelemetry ContextManager; attach returns a Token of the OTel context.
+// The manager is a ContextManager of the newest API (1.10, with attach) and of the oldest
+// in the peer range (1.3, installed as @opentelemetry/api-1.3); skipLibCheck is off.
 const manager: ContextManager = new ContextVarContextManager();
-const token = new ContextVarContextManager().attach(manager.active());
-expectType<Equal<typeof token, Token<ReturnType<ContextManager['active']>>>>();
+const manager13: ContextManager13 = new ContextVarContextManager();
+context.setGlobalContextManager(new ContextVarContextManager());
+// attach returns 1.10's ContextManagementToken, with Symbol.dispose for `using`.
+const token: ContextManagementToken = new ContextVarContextManager().attach(manager.active());
+const attached = new ContextVarContextManager().attach(ROOT_CONTEXT);
+expectType<Equal<ReturnType<typeof attached.dispose>, void>>();
+expectType<Equal<ReturnType<(typeof attached)[typeof Symbol.dispose]>, void>>();
+// @ts-expect-error: the non-standard detach(token) is gone; dispose the token instead
+new ContextVarContextManager().detach(token);
+void manager13;
 const propagator: TextMapPropagator = new ContextVarBaggagePropagator(propagator0(), { tenant: new ContextVar<string>('t') });
 // @ts-expect-error: baggage values are strings
 new ContextVarBaggagePropagator(propagator, { attempt });

@@ -2,7 +2,7 @@
  * OpenTelemetry's own context-manager cases, ported: the `it` blocks of
  * opentelemetry-js packages/opentelemetry-context-async-hooks/test/
  * AsyncHooksContextManager.test.ts that its AsyncLocalStorageContextManager
- * runs, including the attach/detach block that runs for it alone. Each test
+ * runs, including the `.attach()` block that runs for it alone. Each test
  * keeps the original case's name (suite names are the original describe
  * blocks); the bodies are rewritten for node:test against
  * ContextVarContextManager.
@@ -10,7 +10,8 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { createContextKey, ROOT_CONTEXT, type Context as OtelContext } from '@opentelemetry/api';
+import { context, createContextKey, ROOT_CONTEXT, type Context as OtelContext } from '@opentelemetry/api';
+import { Context } from '../../src/index.ts';
 import { ContextVarContextManager } from '../../src/integrations/opentelemetry.ts';
 
 /** The original passes plain strings as contexts in several cases; the manager stores any value. */
@@ -31,17 +32,31 @@ describe('ContextVarContextManager (ported from AsyncLocalStorageContextManager)
     otherContextManager?.disable();
   });
 
+  // The original's enable()/disable() cases only check the returned `this`; here they
+  // also check what enabling and disabling do, so each can fail.
   describe('.enable()', () => {
-    it('should work', () => {
+    it('should work', async () => {
       contextManager = new ContextVarContextManager();
       assert.equal(contextManager.enable(), contextManager);
+      const context = ROOT_CONTEXT.setValue(key1, 'enabled');
+      const seen = await contextManager.with(context, async () => {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        return contextManager.active();
+      });
+      assert.equal(seen, context, 'an enabled manager carries the context across an await');
+      assert.equal(contextManager.active(), ROOT_CONTEXT);
     });
   });
 
   describe('.disable()', () => {
     it('should work', () => {
+      const context = ROOT_CONTEXT.setValue(key1, 'before');
+      contextManager.attach(context);
+      assert.equal(contextManager.active(), context);
       assert.equal(contextManager.disable(), contextManager);
+      assert.equal(contextManager.active(), ROOT_CONTEXT, 'disable() forgets the attached context');
       contextManager.enable();
+      assert.equal(contextManager.active(), ROOT_CONTEXT, 'enable() does not bring it back');
     });
   });
 
@@ -168,6 +183,8 @@ describe('ContextVarContextManager (ported from AsyncLocalStorageContextManager)
       assert.equal(contextManager.active(), ROOT_CONTEXT);
     });
 
+    // The original orders the two timers by their lengths (20 and 100 ms); here a gate
+    // orders them: scope1's timer goes on once scope2's timer has run with(scope4).
     it('should works with multiple concurrent operations', (_t, done) => {
       const [scope1, scope2, scope3, scope4] = ['1', '2', '3', '4'].map(scope) as [
         OtelContext,
@@ -176,16 +193,19 @@ describe('ContextVarContextManager (ported from AsyncLocalStorageContextManager)
         OtelContext,
       ];
       let scope4Called = false;
+      let scope4Done!: () => void;
+      const scope4Ran = new Promise<void>((resolve) => (scope4Done = resolve));
       contextManager.with(scope1, async () => {
         assert.equal(contextManager.active(), scope1);
         setTimeout(async () => {
+          await scope4Ran;
           await contextManager.with(scope3, async () => {
             assert.equal(contextManager.active(), scope3);
           });
           assert.equal(contextManager.active(), scope1);
           assert.equal(scope4Called, true);
           done();
-        }, 100);
+        });
         assert.equal(contextManager.active(), scope1);
       });
       assert.equal(contextManager.active(), ROOT_CONTEXT);
@@ -197,7 +217,8 @@ describe('ContextVarContextManager (ported from AsyncLocalStorageContextManager)
             scope4Called = true;
           });
           assert.equal(contextManager.active(), scope2);
-        }, 20);
+          scope4Done();
+        });
         assert.equal(contextManager.active(), scope2);
       });
       assert.equal(contextManager.active(), ROOT_CONTEXT);
@@ -442,17 +463,17 @@ describe('ContextVarContextManager (ported from AsyncLocalStorageContextManager)
     });
   });
 
-  describe('.attach() and .detach()', () => {
-    it('should attach and detach context', () => {
+  describe('.attach()', () => {
+    it('should attach and restore context via token.dispose()', () => {
       const context1 = ROOT_CONTEXT.setValue(key1, 1);
       assert.equal(contextManager.active(), ROOT_CONTEXT);
       const token1 = contextManager.attach(context1);
       assert.equal(contextManager.active(), context1);
-      contextManager.detach(token1);
+      token1.dispose();
       assert.equal(contextManager.active(), ROOT_CONTEXT);
     });
 
-    it('should support nested attach/detach', () => {
+    it('should support nested attach with token.dispose()', () => {
       const [context1, context2, context3] = [1, 2, 3].map((n) => ROOT_CONTEXT.setValue(key1, n)) as [
         OtelContext,
         OtelContext,
@@ -465,11 +486,11 @@ describe('ContextVarContextManager (ported from AsyncLocalStorageContextManager)
       assert.equal(contextManager.active(), context2);
       const token3 = contextManager.attach(context3);
       assert.equal(contextManager.active(), context3);
-      contextManager.detach(token3);
+      token3.dispose();
       assert.equal(contextManager.active(), context2);
-      contextManager.detach(token2);
+      token2.dispose();
       assert.equal(contextManager.active(), context1);
-      contextManager.detach(token1);
+      token1.dispose();
       assert.equal(contextManager.active(), ROOT_CONTEXT);
     });
 
@@ -484,7 +505,7 @@ describe('ContextVarContextManager (ported from AsyncLocalStorageContextManager)
         });
       });
       assert.equal(contextManager.active(), context1);
-      contextManager.detach(token1);
+      token1.dispose();
       assert.equal(contextManager.active(), ROOT_CONTEXT);
     });
 
@@ -497,7 +518,7 @@ describe('ContextVarContextManager (ported from AsyncLocalStorageContextManager)
         assert.equal(contextManager.active(), context2);
       });
       assert.equal(contextManager.active(), context1);
-      contextManager.detach(token1);
+      token1.dispose();
       assert.equal(contextManager.active(), ROOT_CONTEXT);
     });
 
@@ -513,11 +534,11 @@ describe('ContextVarContextManager (ported from AsyncLocalStorageContextManager)
         assert.equal(contextManager.active(), context2);
         const token3 = contextManager.attach(context3);
         assert.equal(contextManager.active(), context3);
-        contextManager.detach(token3);
+        token3.dispose();
         assert.equal(contextManager.active(), context2);
       });
       assert.equal(contextManager.active(), context1);
-      contextManager.detach(token1);
+      token1.dispose();
       assert.equal(contextManager.active(), ROOT_CONTEXT);
     });
 
@@ -529,20 +550,20 @@ describe('ContextVarContextManager (ported from AsyncLocalStorageContextManager)
       const fn = contextManager.bind(context2, () => contextManager.active());
       assert.equal(fn(), context2);
       assert.equal(contextManager.active(), context1);
-      contextManager.detach(token1);
+      token1.dispose();
       assert.equal(contextManager.active(), ROOT_CONTEXT);
     });
 
-    it('should handle multiple attach/detach sequences', () => {
+    it('should handle multiple attach/dispose sequences', () => {
       const context1 = ROOT_CONTEXT.setValue(key1, 1);
       const context2 = ROOT_CONTEXT.setValue(key1, 2);
       const token1 = contextManager.attach(context1);
       assert.equal(contextManager.active(), context1);
-      contextManager.detach(token1);
+      token1.dispose();
       assert.equal(contextManager.active(), ROOT_CONTEXT);
       const token2 = contextManager.attach(context2);
       assert.equal(contextManager.active(), context2);
-      contextManager.detach(token2);
+      token2.dispose();
       assert.equal(contextManager.active(), ROOT_CONTEXT);
     });
 
@@ -553,7 +574,40 @@ describe('ContextVarContextManager (ported from AsyncLocalStorageContextManager)
       const result = await Promise.resolve().then(() => contextManager.active());
       assert.equal(result, context1);
       assert.equal(contextManager.active(), context1);
-      contextManager.detach(token1);
+      token1.dispose();
+      assert.equal(contextManager.active(), ROOT_CONTEXT);
+    });
+
+    // The original orders the two chains by timer lengths; here gates order them:
+    // each chain checks its context only once both have attached.
+    it('should not leak an attached context into a concurrent sibling async chain', async () => {
+      const contextA = ROOT_CONTEXT.setValue(key1, 'A');
+      const contextB = ROOT_CONTEXT.setValue(key1, 'B');
+      let attachedCount = 0;
+      let bothAttached!: () => void;
+      const attached = new Promise<void>((resolve) => (bothAttached = resolve));
+      const chain = (context: OtelContext): Promise<void> =>
+        new Promise<void>((resolve, reject) => {
+          setTimeout(() => {
+            const token = contextManager.attach(context);
+            assert.equal(contextManager.active(), context);
+            if (++attachedCount === 2) bothAttached();
+            void attached.then(() => {
+              setTimeout(() => {
+                try {
+                  assert.equal(contextManager.active(), context, 'the sibling chain must not change this context');
+                  token.dispose();
+                  resolve();
+                } catch (error) {
+                  reject(error);
+                }
+              });
+            });
+          });
+        });
+      await Promise.all([chain(contextA), chain(contextB)]);
+      assert.equal(attachedCount, 2);
+      // Both attached in timer callbacks, frames of their own: this frame never saw them.
       assert.equal(contextManager.active(), ROOT_CONTEXT);
     });
 
@@ -562,9 +616,78 @@ describe('ContextVarContextManager (ported from AsyncLocalStorageContextManager)
       const context1 = ROOT_CONTEXT.setValue(key1, 1);
       const token1 = contextManager.attach(context1);
       assert.equal(contextManager.active(), context1);
-      contextManager.detach(token1);
+      token1.dispose();
       assert.equal(contextManager.active(), ROOT_CONTEXT);
       contextManager.enable();
+    });
+  });
+
+  // Beyond the port: what the ContextManagementToken of API 1.10 promises, and how this manager's differs.
+  describe('.attach() token', () => {
+    it('dispose() is idempotent: a second call does not undo a later attach', () => {
+      const context1 = ROOT_CONTEXT.setValue(key1, 1);
+      const context2 = ROOT_CONTEXT.setValue(key1, 2);
+      const token1 = contextManager.attach(context1);
+      token1.dispose();
+      contextManager.attach(context2);
+      token1.dispose();
+      assert.equal(contextManager.active(), context2);
+    });
+
+    it('Symbol.dispose restores the previous context, once (using)', () => {
+      const context1 = ROOT_CONTEXT.setValue(key1, 1);
+      const context2 = ROOT_CONTEXT.setValue(key1, 2);
+      const token1 = contextManager.attach(context1);
+      const token2 = contextManager.attach(context2);
+      token2[Symbol.dispose]();
+      assert.equal(contextManager.active(), context1);
+      token2.dispose();
+      token2[Symbol.dispose]();
+      assert.equal(contextManager.active(), context1);
+      token1[Symbol.dispose]();
+      assert.equal(contextManager.active(), ROOT_CONTEXT);
+    });
+
+    it("context.attach(ctx).dispose() through @opentelemetry/api's global context API", () => {
+      assert.equal(context.setGlobalContextManager(contextManager), true);
+      try {
+        const context1 = ROOT_CONTEXT.setValue(key1, 1);
+        const token = context.attach(context1);
+        assert.equal(context.active(), context1);
+        token.dispose();
+        assert.equal(context.active(), ROOT_CONTEXT);
+      } finally {
+        context.disable();
+      }
+    });
+
+    it('dispose() in another flow makes the earlier context active there, without throwing', () => {
+      const context1 = ROOT_CONTEXT.setValue(key1, 1);
+      const context2 = ROOT_CONTEXT.setValue(key1, 2);
+      const token1 = contextManager.attach(context1);
+      const token2 = contextManager.attach(context2);
+      const seen = new Context().run(() => {
+        token2.dispose();
+        return contextManager.active();
+      });
+      assert.equal(seen, context1);
+      // This flow keeps its own context: the dispose happened elsewhere.
+      assert.equal(contextManager.active(), context2);
+      token1.dispose();
+      assert.equal(contextManager.active(), ROOT_CONTEXT);
+    });
+
+    it('an attach in an awaited async function, disposed after its await, is gone for the caller too', async () => {
+      const context1 = ROOT_CONTEXT.setValue(key1, 1);
+      const inner = async (): Promise<OtelContext> => {
+        const token = contextManager.attach(context1);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        const seen = contextManager.active();
+        token.dispose();
+        return seen;
+      };
+      assert.equal(await inner(), context1);
+      assert.equal(contextManager.active(), ROOT_CONTEXT);
     });
   });
 

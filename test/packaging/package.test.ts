@@ -1,23 +1,32 @@
 /**
  * The published package, checked the way a user meets it: `npm pack`, the
- * linters publint and arethetypeswrong on the tarball, then the tarball
- * installed offline into an empty project and every entry of `exports` loaded
- * with import, with require, and type-checked by TypeScript under
- * moduleResolution node16 (ESM and CommonJS files) and bundler.
+ * linters publint and arethetypeswrong (every resolution mode) on the
+ * tarball, then the tarball installed offline into an empty project and every
+ * entry of `exports` loaded with import, with require, and type-checked by
+ * TypeScript with skipLibCheck off under moduleResolution node10, node16,
+ * nodenext (ESM and CommonJS files) and bundler, against `@opentelemetry/api`
+ * 1.10 and 1.3 (the newest and the oldest of the peer range), with a `lib`
+ * that has no `Symbol.dispose` and no @types/node.
  * Needs a built dist/ (`npm test` builds first).
  */
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { withEntries } from '../../scripts/entries.mjs';
 
 const repo = join(import.meta.dirname, '../..');
 const bin = (name: string) => join(repo, 'node_modules/.bin', name);
 
 interface PackageJson {
   name: string;
+  license: string;
+  engines: Record<string, string>;
+  repository: { type: string; url: string };
+  homepage: string;
+  bugs: { url: string };
   exports: Record<string, unknown>;
   peerDependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
@@ -32,6 +41,8 @@ const specifiers = Object.keys(manifest.exports)
 
 const work = mkdtempSync(join(tmpdir(), 'contextvars-package-'));
 const consumer = join(work, 'consumer');
+/** The same install with `@opentelemetry/api` 1.3.0, the oldest release in our peer range. */
+const consumerApi13 = join(work, 'consumer-api-1.3');
 let tarball = '';
 
 function run(command: string, args: string[], cwd: string): SpawnSyncReturns<string> {
@@ -69,6 +80,13 @@ before(() => {
     mkdirSync(dirname(target), { recursive: true });
     symlinkSync(join(repo, 'node_modules', name), target, 'dir');
   }
+  // A copy, not a link: TypeScript resolves our .d.ts files' imports from where they really are.
+  mkdirSync(join(consumerApi13, 'node_modules/@opentelemetry'), { recursive: true });
+  cpSync(join(consumer, 'package.json'), join(consumerApi13, 'package.json'));
+  cpSync(join(consumer, 'node_modules', manifest.name), join(consumerApi13, 'node_modules', manifest.name), {
+    recursive: true,
+  });
+  symlinkSync(join(repo, 'node_modules/@opentelemetry/api-1.3'), join(consumerApi13, 'node_modules/@opentelemetry/api'));
 });
 
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -77,12 +95,28 @@ test('the package has no runtime dependencies', () => {
   assert.deepEqual(manifest.dependencies ?? {}, {});
 });
 
-test('the tarball holds the build and the README, not sources or tests', () => {
+test('package.json exports and typesVersions are what scripts/entries.mjs makes (run it after adding an entry)', () => {
+  const expected = withEntries(manifest) as unknown as PackageJson & { typesVersions: unknown };
+  assert.deepEqual(manifest.exports, expected.exports);
+  assert.deepEqual((manifest as { typesVersions?: unknown }).typesVersions, expected.typesVersions);
+});
+
+test('package.json tells npm users where the project lives and what Node asynchronous propagation needs', () => {
+  const base = 'https://github.com/contextvars-ts/contextvars';
+  assert.deepEqual(manifest.repository, { type: 'git', url: `git+${base}.git` });
+  assert.equal(manifest.homepage, `${base}#readme`);
+  assert.deepEqual(manifest.bugs, { url: `${base}/issues` });
+  assert.equal(manifest.license, 'MIT');
+  assert.equal(manifest.engines['node'], '>=20.16');
+});
+
+test('the tarball holds the build, the README, the LICENSE and the CHANGELOG, not sources or tests', () => {
   const listed = run('tar', ['-tzf', tarball], work);
   assertSucceeded(listed, 'tar -tzf');
   const files = listed.stdout.trim().split('\n').map((file) => file.replace(/^package\//, ''));
   assert.ok(files.includes('dist/index.js') && files.includes('dist/index.cjs'), files.join('\n'));
   assert.ok(files.includes('README.md') && files.includes('package.json'), files.join('\n'));
+  assert.ok(files.includes('LICENSE') && files.includes('CHANGELOG.md'), files.join('\n'));
   assert.deepEqual(
     files.filter((file) => /^(src|test|scripts|tools|bench)\//.test(file)),
     [],
@@ -96,18 +130,14 @@ test('publint finds nothing to report on the tarball, suggestions included', () 
   assert.match(linted.stdout, /All good!/, linted.stdout);
 });
 
-// Profile node16: TypeScript's legacy `node10` resolution predates `exports`
-// and cannot see subpath entries; every resolution since does.
-test('arethetypeswrong finds no problem in any entry point (node16 and bundler resolution)', () => {
-  const checked = run(bin('attw'), [tarball, '--format', 'json', '--profile', 'node16'], work);
+test('arethetypeswrong finds no problem in any entry point, in every resolution (node10, node16 CJS and ESM, bundler)', () => {
+  // The default profile, "strict", checks every resolution mode, node10 included.
+  const checked = run(bin('attw'), [tarball, '--format', 'json', '--profile', 'strict'], work);
   const report = JSON.parse(checked.stdout) as {
-    problems?: Record<string, { resolutionKind?: string }[]>;
-    analysis: { entrypoints: Record<string, unknown> };
+    problems?: Record<string, unknown[]>;
+    analysis: { entrypoints: Record<string, { resolutions: Record<string, unknown> }> };
   };
-  const problems = Object.values(report.problems ?? {})
-    .flat()
-    .filter((problem) => problem.resolutionKind !== 'node10');
-  assert.deepEqual(problems, [], JSON.stringify(problems, null, 2));
+  assert.deepEqual(report.problems ?? {}, {}, JSON.stringify(report.problems, null, 2));
   assert.equal(checked.status, 0, checked.stderr);
   assert.deepEqual(
     Object.keys(report.analysis.entrypoints).sort(),
@@ -116,6 +146,9 @@ test('arethetypeswrong finds no problem in any entry point (node16 and bundler r
       .sort(),
     'attw checked every entry point',
   );
+  for (const [entrypoint, { resolutions }] of Object.entries(report.analysis.entrypoints)) {
+    assert.deepEqual(Object.keys(resolutions).sort(), ['bundler', 'node10', 'node16-cjs', 'node16-esm'], entrypoint);
+  }
 });
 
 /** The names an entry exports, as loaded by `node` in the consumer project. */
@@ -182,8 +215,13 @@ console.log('ok');
 });
 
 /** A TypeScript project in the consumer: strict, checking our .d.ts files too. */
-function typeCheck(name: string, compilerOptions: Record<string, unknown>, files: Record<string, string>): void {
-  const dir = join(consumer, name);
+function typeCheck(
+  name: string,
+  compilerOptions: Record<string, unknown>,
+  files: Record<string, string>,
+  project: string = consumer,
+): void {
+  const dir = join(project, name);
   mkdirSync(dir, { recursive: true });
   for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
   const tsconfig = {
@@ -192,7 +230,8 @@ function typeCheck(name: string, compilerOptions: Record<string, unknown>, files
       noEmit: true,
       skipLibCheck: false,
       target: 'ES2022',
-      lib: ['ES2022', 'ESNext.Disposable', 'DOM'],
+      // No Symbol.dispose (lib esnext.disposable) and no @types/node: our declarations bring what they need.
+      lib: ['ES2022', 'DOM'],
       types: [],
       ...compilerOptions,
     },
@@ -221,21 +260,69 @@ const entryImports = specifiers
   .map((specifier, i) => `import * as entry${i} from '${specifier}';\nvoid entry${i};\n`)
   .join('');
 
-test('TypeScript, moduleResolution node16: every entry from an ES module and a CommonJS module', () => {
-  typeCheck(
-    'node16',
-    { module: 'node16', moduleResolution: 'node16' },
-    {
-      'use.mts': typedUse + entryImports,
-      'use.cts': `import contextvars = require('contextvars');
+const otelUse = `
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
+import { ContextVarContextManager } from 'contextvars/opentelemetry';
+const manager = new ContextVarContextManager();
+context.setGlobalContextManager(manager);
+const attached = manager.attach(ROOT_CONTEXT);
+attached.dispose();
+attached[Symbol.dispose]();
+`;
+
+const cjsUse = `import contextvars = require('contextvars');
 const v = new contextvars.ContextVar<number>('n', { default: 0 });
 const t: contextvars.Token<number> = v.set(1);
 v.reset(t);
-${specifiers.map((specifier, i) => `import entry${i} = require('${specifier}');\nvoid entry${i};\n`).join('')}`,
+${specifiers.map((specifier, i) => `import entry${i} = require('${specifier}');\nvoid entry${i};\n`).join('')}`;
+
+for (const [api, project] of [
+  ['1.10', consumer],
+  ['1.3', consumerApi13],
+] as const) {
+  test(`TypeScript, moduleResolution node10 (api ${api}): every entry`, () => {
+    typeCheck('node10', { module: 'commonjs', moduleResolution: 'node10' }, { 'use.ts': typedUse + entryImports + otelUse }, project);
+  });
+
+  for (const mode of ['node16', 'nodenext']) {
+    test(`TypeScript, moduleResolution ${mode} (api ${api}): every entry from an ES module and a CommonJS module`, () => {
+      typeCheck(
+        mode,
+        { module: mode, moduleResolution: mode },
+        { 'use.mts': typedUse + entryImports + otelUse, 'use.cts': cjsUse },
+        project,
+      );
+    });
+  }
+
+  test(`TypeScript, moduleResolution bundler (api ${api}): every entry`, () => {
+    typeCheck(
+      'bundler',
+      { module: 'esnext', moduleResolution: 'bundler' },
+      { 'use.ts': typedUse + entryImports + otelUse },
+      project,
+    );
+  });
+}
+
+test('TypeScript with lib esnext.disposable and @types/node: our Symbol.dispose declarations merge with theirs', () => {
+  typeCheck(
+    'disposable-lib',
+    {
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      lib: ['ES2022', 'ESNext.Disposable'],
+      types: ['node'],
+      typeRoots: [join(repo, 'node_modules/@types')],
+    },
+    {
+      'use.mts': `${typedUse + entryImports + otelUse}
+import { ContextVar as Var } from 'contextvars';
+const level = new Var('level', { default: 0 });
+{
+  using _ = level.set(1);
+}
+`,
     },
   );
-});
-
-test('TypeScript, moduleResolution bundler: every entry', () => {
-  typeCheck('bundler', { module: 'esnext', moduleResolution: 'bundler' }, { 'use.ts': typedUse + entryImports });
 });

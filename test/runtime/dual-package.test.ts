@@ -76,7 +76,7 @@ test('errors and TaskGroup are recognised across copies', async () => {
 
 test('a root-level token set through one copy resets through the other in a sibling root callback', async () => {
   const v = new esm.ContextVar<string>('rooted', { default: 'd' });
-  const token = await new Promise<InstanceType<Core['Token']>>((resolve) => setImmediate(() => resolve(v.set('x'))));
+  const token = await new Promise<ReturnType<typeof v.set>>((resolve) => setImmediate(() => resolve(v.set('x'))));
   await new Promise<void>((resolve) =>
     setImmediate(() => {
       cjs.ContextVar.prototype.reset.call(v, token as never);
