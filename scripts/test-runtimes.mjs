@@ -157,8 +157,8 @@ function storageKind(runtime) {
   const dir = mkdtempSync(join(tmpdir(), 'contextvars-probe-'));
   try {
     const file = join(dir, 'probe.mjs');
-    const runtimeModule = pathToFileURL(join(root, 'src/runtime/index.ts')).href;
-    writeFileSync(file, `const { storage } = await import(${JSON.stringify(runtimeModule)});\nconsole.log(storage.kind);\n`);
+    const scopeModule = pathToFileURL(join(root, 'src/scope.ts')).href;
+    writeFileSync(file, `const { storageKind } = await import(${JSON.stringify(scopeModule)});\nconsole.log(storageKind);\n`);
     const { status, output } = run(runtime.probe(file), runtime.env, { echo: false });
     return status === 0 ? output.trim().split('\n').at(-1) : `probe failed: ${output.trim()}`;
   } finally {

@@ -64,32 +64,23 @@ function hasBrand(value: unknown, key: symbol): boolean {
  * Proxy traps throw renders by its type alone.
  */
 export function repr(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return `'${value}'`;
-    case 'function':
-      return `function ${safely(() => value.name, '') || '(anonymous)'}`;
-    case 'object':
-      if (value === null) return 'null';
-      return safely(() => objectRepr(value), '[object]');
-    case 'symbol':
-      return value.toString();
-    default:
-      return String(value);
-  }
-}
-
-function objectRepr(value: object): string {
-  if (Array.isArray(value)) return `Array(${value.length})`;
-  if (brands.some((key) => hasBrand(value, key))) return String(value);
-  const name: unknown = value.constructor?.name;
-  return `[object ${typeof name === 'string' && name !== '' ? name : 'Object'}]`;
-}
-
-function safely<T>(read: () => T, fallback: T): T {
   try {
-    return read();
+    switch (typeof value) {
+      case 'string':
+        return `'${value}'`;
+      case 'function':
+        return `function ${value.name || '(anonymous)'}`;
+      case 'symbol':
+        return value.toString();
+      case 'object':
+        if (value === null) return 'null';
+        if (Array.isArray(value)) return `Array(${value.length})`;
+        if (brands.some((key) => hasBrand(value, key))) return String(value);
+        return `[object ${value.constructor?.name || 'Object'}]`;
+      default:
+        return String(value);
+    }
   } catch {
-    return fallback;
+    return `[${typeof value}]`; // a Proxy trap, getter or toString threw
   }
 }
