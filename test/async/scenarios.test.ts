@@ -1,5 +1,5 @@
 /**
- * The twelve scenarios of ../shared/spec/SEMANTICS.md, and one test per
+ * The twelve scenarios of docs/semantics.md, and one test per
  * documented difference from Python (D1–D3) pinning our behaviour.
  */
 import assert from 'node:assert/strict';
