@@ -191,7 +191,17 @@ export class ContextVar<T> {
    * user.get(); // 'anonymous'
    * ```
    */
-  run<A extends unknown[], R>(value: T, fn: (...args: A) => R, ...args: A): R {
+  run<R>(value: T, fn: () => R): R;
+  /**
+   * Calls `fn(...args)` with this variable at `value` (as above, with arguments).
+   *
+   * @example
+   * ```ts
+   * user.run('ada', (greeting: string) => `${greeting}, ${user.get()}`, 'hello'); // 'hello, ada'
+   * ```
+   */
+  run<A extends unknown[], R>(value: T, fn: (...args: A) => R, ...args: A): R;
+  run(value: T, fn: (...args: unknown[]) => unknown, ...args: unknown[]): unknown {
     if (typeof fn !== 'function') assertFunction(fn, `${this}.run`);
     return runWithValue(asKey(this), value, fn, args);
   }

@@ -82,7 +82,17 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
    * ctx.get(step); // 'done'
    * ```
    */
-  run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
+  run<R>(fn: () => R): R;
+  /**
+   * Calls `fn(...args)` with this Context current (as above, with arguments).
+   *
+   * @example
+   * ```ts
+   * ctx.run((a: number, b: number) => a + b, 1, 2); // 3
+   * ```
+   */
+  run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R;
+  run(fn: (...args: unknown[]) => unknown, ...args: unknown[]): unknown {
     const flow = this.#flow;
     assertFunction(fn, 'Context.run');
     if (flow.running) {

@@ -68,6 +68,16 @@ const ran = ctx.run((a: number, b: string) => `${a}${b}`, 1, 'x');
 expectType<Equal<typeof ran, string>>();
 // @ts-expect-error: arguments must match fn's parameters
 ctx.run((a: number) => a, 'not a number');
+// A callback with overloads (Express's `next`) runs without arguments.
+declare const next: { (error?: unknown): void; (deferToNext: 'router'): void };
+const nextRan = ctx.run(next);
+expectType<Equal<typeof nextRan, void>>();
+const scopedNext = count.run(1, next);
+expectType<Equal<typeof scopedNext, void>>();
+const scopedWithArgs = count.run(1, (a: number, b: string) => `${a}${b}`, 2, 'x');
+expectType<Equal<typeof scopedWithArgs, string>>();
+// @ts-expect-error: v.run's arguments must match fn's parameters
+count.run(1, (a: number) => a, 'not a number');
 const fromCtx = ctx.get(count);
 expectType<Equal<typeof fromCtx, number | undefined>>();
 const fromCtxFallback = ctx.get(count, 'none' as const);
