@@ -31,7 +31,8 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { Session } from 'node:inspector';
+import { Session, type Profiler } from 'node:inspector';
+import { findSourceMap } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -295,6 +296,24 @@ const VARIANTS: Record<string, () => Available | Promise<Available>> = {
 // ---------------------------------------------------------------------------
 // Serving and the measurement window
 
+/**
+ * The profile with every position in a TypeScript file mapped back to its
+ * source line (tsx compiles each file to one line; its source maps are only
+ * known inside this process).
+ */
+function withSourcePositions(profile: Profiler.Profile): Profiler.Profile {
+  for (const node of profile.nodes) {
+    const frame = node.callFrame;
+    if (!frame.url.startsWith('file:')) continue;
+    const entry = findSourceMap(frame.url)?.findEntry(frame.lineNumber, frame.columnNumber);
+    if (entry !== undefined && 'originalLine' in entry) {
+      frame.lineNumber = entry.originalLine;
+      frame.columnNumber = entry.originalColumn;
+    }
+  }
+  return profile;
+}
+
 /** `profile`: sample the window with V8's CPU profiler at this interval and write the profile to `file`. */
 type Message =
   | { type: 'begin'; profile?: { file: string; intervalMicros: number } }
@@ -364,7 +383,7 @@ if ('skipped' in available) {
       // The inspector answers a session's posts synchronously, on this thread.
       active.session.post('Profiler.stop', (error, result) => {
         if (error !== null) throw error;
-        writeFileSync(active.file, JSON.stringify(result.profile));
+        writeFileSync(active.file, JSON.stringify(withSourcePositions(result.profile)));
         active.session.disconnect();
         gc();
         send({ ...ended, heapUsed: process.memoryUsage().heapUsed, profile: active.file });
