@@ -18,39 +18,62 @@ const LABELS: Record<(typeof AWAIT_MODES)[number], string> = {
   none: 'await chain, no AsyncLocalStorage',
 };
 
-interface ChildResult {
-  readonly nsPerAwait: number[];
-}
-
-function runChild(mode: string, awaits: number, repeats: number): number[] {
-  const result = spawnSync(process.execPath, [...process.execArgv, CHILD, mode, String(awaits), String(repeats), clockName()], {
-    encoding: 'utf8',
-  });
+/** Runs `child` with `mode` and its arguments and returns the last JSON line's `samples` field. */
+function runChild(child: string, field: string, args: readonly string[]): number[] {
+  const result = spawnSync(process.execPath, [...process.execArgv, child, ...args, clockName()], { encoding: 'utf8' });
   if (result.status !== 0) {
-    throw new Error(`await-chain child (${mode}) failed with status ${result.status}: ${result.stderr}`);
+    throw new Error(`${child} ${args.join(' ')} failed with status ${result.status}: ${result.stderr}`);
   }
-  const parsed = JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as ChildResult;
-  return parsed.nsPerAwait;
+  const parsed = JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as Record<string, number[]>;
+  return parsed[field] ?? [];
 }
 
-/** ns per await of each mode; a round's sample is the median of its child's repeats. */
-export function measureAwaitChain(options: { awaits: number; rounds: number; repeats: number }): Measurement[] {
-  const samples = AWAIT_MODES.map((): number[] => []);
+/**
+ * Each mode in its own child process, the modes interleaved round by round
+ * (each round starts with the next mode) so machine noise hits them alike.
+ * A round's sample is the median of its child's repeats.
+ */
+export function measureInChildren(options: {
+  readonly child: string;
+  readonly field: string;
+  readonly modes: readonly string[];
+  readonly id: (mode: string) => string;
+  readonly label: (mode: string) => string;
+  readonly count: number;
+  readonly rounds: number;
+  readonly repeats: number;
+}): Measurement[] {
+  const samples = options.modes.map((): number[] => []);
   for (let round = 0; round < options.rounds; round++) {
-    for (let k = 0; k < AWAIT_MODES.length; k++) {
-      const index = (k + round) % AWAIT_MODES.length;
-      samples[index]!.push(median(runChild(AWAIT_MODES[index]!, options.awaits, options.repeats)));
+    for (let k = 0; k < options.modes.length; k++) {
+      const index = (k + round) % options.modes.length;
+      const args = [options.modes[index]!, String(options.count), String(options.repeats)];
+      samples[index]!.push(median(runChild(options.child, options.field, args)));
     }
   }
-  return AWAIT_MODES.map((mode, index) => {
+  return options.modes.map((mode, index) => {
     const values = samples[index]!;
     return {
-      id: `awaitChain.${mode}`,
-      label: `${LABELS[mode]} ×${options.awaits.toLocaleString('en-US')}`,
+      id: options.id(mode),
+      label: options.label(mode),
       samples: values,
       median: median(values),
       spread: relativeSpread(values),
-      iterations: options.awaits,
+      iterations: options.count,
     };
+  });
+}
+
+/** ns per await of each mode. */
+export function measureAwaitChain(options: { awaits: number; rounds: number; repeats: number }): Measurement[] {
+  return measureInChildren({
+    child: CHILD,
+    field: 'nsPerAwait',
+    modes: AWAIT_MODES,
+    id: (mode) => `awaitChain.${mode}`,
+    label: (mode) => `${LABELS[mode as (typeof AWAIT_MODES)[number]]} ×${options.awaits.toLocaleString('en-US')}`,
+    count: options.awaits,
+    rounds: options.rounds,
+    repeats: options.repeats,
   });
 }

@@ -133,17 +133,19 @@ function copyGroup(sizes: readonly number[]): BenchGroup {
   return { name: 'copyContext', cases, cpython: sizes.map((size) => `copyContext.${size}`) };
 }
 
-/** `ctx.run(fn)` next to `als.run(store, fn)`. */
+/** `ctx.run(fn)` and `v.run(x, fn)` next to `als.run(store, fn)`. */
 function runGroup(): BenchGroup {
   const vars = variables(10, 'run');
   const context = contextWith(vars);
   const store = mapWith(vars);
+  const scoped = vars[3]!;
   const work = (): number => 1;
   return {
     name: 'run',
     cpython: ['run'],
     cases: [
       { id: 'run', label: 'ctx.run(fn)', op: () => context.run(work) },
+      { id: 'varRun', label: 'v.run(x, fn) (10 vars)', op: (i) => scoped.run(i, work), within: inContext(context) },
       { id: 'raw.run', label: 'als.run(store, fn)', op: () => als.run(store, work) },
     ],
   };

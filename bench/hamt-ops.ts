@@ -6,7 +6,7 @@
  */
 import { Map as ImmutableMap } from 'immutable';
 import { ContextVar } from '../src/index.ts';
-import { Hamt } from '../src/hamt.ts';
+import { Hamt, type HamtKey } from '../src/hamt.ts';
 import type { BenchCase } from './harness.ts';
 import type { BenchGroup } from './context-ops.ts';
 
@@ -14,7 +14,8 @@ export const HAMT_SIZES = [1, 8, 64, 1024, 100000] as const;
 export const HAMT_OPERATIONS = ['get', 'set', 'delete', 'iterate'] as const;
 export const HAMT_IMPLEMENTATIONS = ['hamt', 'immutable', 'cowMap'] as const;
 
-type Key = ContextVar<unknown>;
+/** ContextVars as the trie sees them (their hash is not public API). */
+type Key = ContextVar<unknown> & HamtKey;
 
 /** Keys to visit, in a fixed pseudo-random order; the length is a power of two so `i & mask` indexes it. */
 function visitOrder(keys: readonly Key[]): Key[] {
@@ -30,7 +31,7 @@ function visitOrder(keys: readonly Key[]): Key[] {
 const MASK = 1023;
 
 function sizeGroup(size: number): BenchGroup {
-  const keys: Key[] = Array.from({ length: size }, (_, i) => new ContextVar<unknown>(`k${i}`));
+  const keys: Key[] = Array.from({ length: size }, (_, i) => new ContextVar<unknown>(`k${i}`) as Key);
   const order = visitOrder(keys);
 
   let hamt = Hamt.empty<Key, number>();

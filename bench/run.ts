@@ -20,7 +20,8 @@ import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { storage } from '../src/runtime/index.ts';
+import { storageKind } from '../src/scope.ts';
+import { measureCallbackChains } from './callback-chain.ts';
 import { measureAwaitChain } from './await-chain.ts';
 import { contextGroups } from './context-ops.ts';
 import { CPythonSession, cpythonLabel } from './cpython.ts';
@@ -83,6 +84,15 @@ const groups: Group[] = [
     name: group.name,
     measure: () => measureGroup(group.cases, { rounds, batchMs }, cpythonCasesOf(group.cpython)),
   })),
+  {
+    name: 'callback chains',
+    measure: () =>
+      measureCallbackChains(
+        quick
+          ? { callbacks: 20_000, requests: 300, rounds: 1, repeats: 1 }
+          : { callbacks: 1_000_000, requests: 5_000, rounds: 4, repeats: 2 },
+      ),
+  },
   {
     name: 'await chain',
     measure: () =>
@@ -162,7 +172,7 @@ const comparisonRow = (c: Comparison): string[] => [
 ];
 
 const header = [
-  `contextvars benchmark — Node ${process.version} (V8 ${process.versions.v8}), storage: ${storage.kind}`,
+  `contextvars benchmark — Node ${process.version} (V8 ${process.versions.v8}), storage: ${storageKind}`,
   `${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}, ${quick ? 'quick run, ' : ''}${rounds} rounds, medians of ${clockName()} time${hasGc() ? '' : ' (no --expose-gc: GC not controlled)'}`,
   `CPython: ${cpythonVersion ?? `not measured${cpythonSkipped === undefined ? '' : ` (${cpythonSkipped})`}`}`,
 ].join('\n');
@@ -181,7 +191,7 @@ console.log(
 const report = {
   node: process.version,
   v8: process.versions.v8,
-  storage: storage.kind,
+  storage: storageKind,
   execArgv: process.execArgv,
   platform: `${process.platform}-${process.arch}`,
   cpu: cpus()[0]?.model ?? 'unknown',

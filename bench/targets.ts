@@ -68,6 +68,27 @@ function specs(): ComparisonSpec[] {
       denominator: 'awaitChain.none',
     },
     { id: 'run/raw', label: 'ctx.run(fn) / als.run(store, fn)', numerator: 'run', denominator: 'raw.run' },
+    {
+      id: 'varRun/raw',
+      label: 'v.run(x, fn) / als.run(store, fn)',
+      numerator: 'varRun',
+      denominator: 'raw.run',
+      limit: 1.1,
+    },
+    {
+      id: 'callbacks.immediate/als',
+      label: 'setImmediate chain with a set in each: library / raw enterWith',
+      numerator: 'callbacks.library.immediate',
+      denominator: 'callbacks.als.immediate',
+      limit: 1.1,
+    },
+    {
+      id: 'callbacks.http/als',
+      label: 'keep-alive HTTP with a set per request: library / raw enterWith',
+      numerator: 'callbacks.library.http',
+      denominator: 'callbacks.als.http',
+      limit: 1.1,
+    },
   ];
   for (const size of SET_RESET_SIZES) {
     list.push({

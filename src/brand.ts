@@ -31,13 +31,51 @@ export function brand(cls: { readonly prototype: object }, name: string): void {
     [Symbol.toStringTag]: { value: name, configurable: true },
     [INSPECT]: { value: inspect, configurable: true },
   });
-  Object.defineProperty(cls, Symbol.hasInstance, {
-    value: (value: unknown): boolean =>
-      typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[key] === true,
-  });
+  Object.defineProperty(cls, Symbol.hasInstance, { value: (value: unknown): boolean => hasBrand(value, key) });
 }
 
-/** Whether `value` is an instance of one of this library's branded classes (they all render themselves). */
-export function isBranded(value: object): boolean {
-  return brands.some((key) => (value as Record<symbol, unknown>)[key] === true);
+/** Whether `value` carries the brand `key`; false for anything that throws when asked (a revoked Proxy). */
+function hasBrand(value: unknown, key: symbol): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return (value as Record<symbol, unknown>)[key] === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A short rendering of any value for error messages and repr, Python's
+ * `repr` in spirit. It never throws: a value whose getters, `toString` or
+ * Proxy traps throw renders by its type alone.
+ */
+export function repr(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return `'${value}'`;
+    case 'function':
+      return `function ${safely(() => value.name, '') || '(anonymous)'}`;
+    case 'object':
+      if (value === null) return 'null';
+      return safely(() => objectRepr(value), '[object]');
+    case 'symbol':
+      return value.toString();
+    default:
+      return String(value);
+  }
+}
+
+function objectRepr(value: object): string {
+  if (Array.isArray(value)) return `Array(${value.length})`;
+  if (brands.some((key) => hasBrand(value, key))) return String(value);
+  const name: unknown = value.constructor?.name;
+  return `[object ${typeof name === 'string' && name !== '' ? name : 'Object'}]`;
+}
+
+function safely<T>(read: () => T, fallback: T): T {
+  try {
+    return read();
+  } catch {
+    return fallback;
+  }
 }

@@ -1,26 +1,30 @@
 /**
- * ContextVar and Token: the public face of the snapshot machinery in
- * context.ts. `get` reads the running frame's snapshot, `set` enters a new
- * one (S2), `reset` restores the old value in the token's scope and the
- * current one (S3), refusing tokens of another variable, another flow (S5)
- * or already used.
+ * ContextVar and Token: the public faces of the snapshot machinery in
+ * scope.ts. `get` reads the running frame's scope, `set` enters a new one
+ * (S2), `run` scopes a value to one call (S8), and a Token undoes its set
+ * (S3), refusing tokens of another variable, of another flow (S5) or used.
  *
  * @module
  */
-import {
-  currentScope,
-  describe,
-  enterSnapshot,
-  recordInFlow,
-  ROOT_SCOPE,
-  type Scope,
-  type Snapshot,
-} from './context.ts';
-import { brand } from './brand.ts';
+import { brand, repr } from './brand.ts';
+import { assertFunction, assertOptions } from './checks.ts';
 import { LookupError, TokenContextError, TokenUsedError, TokenVarMismatchError } from './errors.ts';
+import type { HamtKey } from './hamt.ts';
+import {
+  type Cell,
+  currentScope,
+  type Flow,
+  type Mapping,
+  NO_VALUE,
+  runWithValue,
+  setValue,
+  undo,
+  valueOf,
+} from './scope.ts';
 
-const NO_DEFAULT: unique symbol = Symbol('no default');
 const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
+/** Token's reset, called through this key so that a Token made by another copy of the library resets itself. */
+const RESET = Symbol.for('contextvars.Token.reset.v2');
 
 /**
  * Options of {@link ContextVar}'s constructor.
@@ -48,36 +52,37 @@ function nextHash(): number {
   return Math.imul(created, 0x9e3779b1);
 }
 
+/** A ContextVar as the trie sees it: its hash is an own, read-only property that is not public API. */
+const asKey = (variable: ContextVar<unknown>): HamtKey => variable as unknown as HamtKey;
+
 /**
  * A context variable (Python's `contextvars.ContextVar`): a key whose value
  * depends on the context the code runs in. It follows the code across
  * `await`, timers and I/O, and never reaches concurrent flows.
  *
  * Create variables once, at module level: every ContextVar is a distinct key,
- * even when two have the same name.
+ * even when two have the same name. To give a value to one call and what it
+ * schedules, use {@link ContextVar.run}: it is safe when many such calls run
+ * at once. `set` lasts for the rest of the current frame (a request handler,
+ * a task).
  *
  * @example
  * ```ts
  * const requestId = new ContextVar<string>('requestId', { default: '-' });
  *
- * async function handle(id: string) {
- *   using _ = requestId.set(id); // reset when the block ends
- *   await lookup();
- *   log('done'); // still sees id
- * }
  * function log(message: string) {
  *   console.log(`[${requestId.get()}] ${message}`);
  * }
+ * async function handle(id: string) {
+ *   await lookup();
+ *   log('done'); // [r-1] done, and [r-2] done for the other call
+ * }
+ * await Promise.all([requestId.run('r-1', handle), requestId.run('r-2', handle)]);
  * ```
  */
 export class ContextVar<T> {
   readonly #name: string;
-  /** Precomputed key hash for the snapshot trie. @internal */
-  readonly hash: number;
-  readonly #default: T | typeof NO_DEFAULT;
-  // The last snapshot read and what it held (a Hamt never changes, so identity decides).
-  #cachedSnapshot: Snapshot | undefined = undefined;
-  #cachedValue: unknown = undefined;
+  readonly #default: T | typeof NO_VALUE;
 
   /**
    * Creates a variable. Create each one once, at module level.
@@ -89,16 +94,18 @@ export class ContextVar<T> {
    *
    * @param name - the variable's name (a string).
    * @param options - `default`: the value where the variable has none.
-   * @throws {TypeError} when `name` is not a string.
+   * @throws {TypeError} when `name` is not a string or `options` is not an object.
    */
   constructor(name: string, options?: ContextVarOptions<T>) {
     if (new.target !== ContextVar) throw new TypeError('ContextVar cannot be subclassed');
     if (typeof name !== 'string') {
-      throw new TypeError(`ContextVar name must be a string, got ${describe(name)}`);
+      throw new TypeError(`ContextVar name must be a string, got ${repr(name)}`);
     }
+    assertOptions(options, 'new ContextVar', '{ default }');
     this.#name = name;
-    this.hash = nextHash();
-    this.#default = options !== undefined && 'default' in options ? (options.default as T) : NO_DEFAULT;
+    this.#default = options !== undefined && 'default' in options ? (options.default as T) : NO_VALUE;
+    // The trie's key: fixed for the variable's life (not writable), and not public API.
+    Object.defineProperty(this, 'hash', { value: nextHash() });
   }
 
   /**
@@ -137,56 +144,72 @@ export class ContextVar<T> {
    */
   get<D>(fallback: D): T | D;
   get(fallback?: unknown): unknown {
-    const snapshot = currentScope().snapshot;
-    let value: unknown;
-    if (snapshot === this.#cachedSnapshot) {
-      value = this.#cachedValue;
-    } else {
-      value = snapshot.lookup(this, NO_DEFAULT);
-      this.#cachedSnapshot = snapshot;
-      this.#cachedValue = value;
-    }
-    if (value !== NO_DEFAULT) return value;
+    const value = valueOf(asKey(this));
+    if (value !== NO_VALUE) return value;
     if (arguments.length > 0) return fallback;
-    if (this.#default !== NO_DEFAULT) return this.#default;
-    throw new LookupError(this.name);
+    if (this.#default !== NO_VALUE) return this.#default;
+    throw new LookupError(this.#name);
   }
 
   /**
    * Sets the value for the rest of the current frame and for everything it
    * schedules from now on. Returns a Token that {@link ContextVar.reset}
-   * (or `using`) takes to restore the previous value.
+   * (or `using`, TypeScript 5.2+ or Node 24+) takes to restore the previous value.
    *
    * @example
    * ```ts
    * const token = requestId.set('r-1');
-   * await handle(); // sees 'r-1', and so does everything it schedules
-   * requestId.reset(token);
+   * try {
+   *   await handle(); // sees 'r-1', and so does everything it schedules
+   * } finally {
+   *   requestId.reset(token);
+   * }
    * ```
    */
   set(value: T): Token<T> {
-    const scope = currentScope();
-    const before = scope.snapshot;
-    // A get() just before (`v.set(v.get() + 1)`) left the old value in the cache.
-    // set() itself does not fill the cache: that would keep the value alive.
-    const old = before === this.#cachedSnapshot ? this.#cachedValue : before.lookup(this, NO_DEFAULT);
-    const next = enterSnapshot(scope, before.set(this, value));
-    return newToken(this, old === NO_DEFAULT ? MISSING : (old as T), next, before);
+    return setValue(asKey(this), value, newToken) as Token<T>;
+  }
+
+  /**
+   * Calls `fn(...args)` with this variable at `value`, and returns its result.
+   * The value is current for fn's synchronous code and everything it
+   * schedules; the caller and work started beside fn never see it, and the
+   * caller's value is back when fn returns or throws. The safe way to scope
+   * a value in async code that may run concurrently (TC39's
+   * `AsyncContext.Variable.prototype.run`).
+   *
+   * @throws {TypeError} when `fn` is not a function.
+   *
+   * @example
+   * ```ts
+   * const user = new ContextVar('user', { default: 'anonymous' });
+   * const whoAmI = async () => {
+   *   await work();
+   *   return user.get();
+   * };
+   * await Promise.all([user.run('ada', whoAmI), user.run('bob', whoAmI)]); // ['ada', 'bob']
+   * user.get(); // 'anonymous'
+   * ```
+   */
+  run<A extends unknown[], R>(value: T, fn: (...args: A) => R, ...args: A): R {
+    if (typeof fn !== 'function') assertFunction(fn, `${this}.run`);
+    return runWithValue(asKey(this), value, fn, args);
   }
 
   /**
    * Restores the value this variable had before the `set` that made `token`,
-   * here and in the code that resumes after that `set`'s frame (SEMANTICS S3).
+   * here and in the code that resumes after that `set`'s frame (docs/semantics.md, S3).
    *
    * @throws {TokenUsedError} when the token was already used.
    * @throws {TokenVarMismatchError} when the token belongs to another variable.
    * @throws {TokenContextError} when the token was made in another Context or task.
+   * @throws {TypeError} when `token` is not a Token that `set()` made.
    *
    * @example
    * ```ts
    * const token = level.set(2);
    * try {
-   *   await work();
+   *   work();
    * } finally {
    *   level.reset(token); // or: using _ = level.set(2)
    * }
@@ -194,21 +217,19 @@ export class ContextVar<T> {
    */
   reset(token: Token<T>): void {
     if (!(token instanceof Token)) {
-      throw new TypeError(`${this}.reset expects a Token, got ${describe(token)}`);
+      throw new TypeError(`${this}.reset expects a Token made by set(), got ${repr(token)}`);
     }
-    resetToken(this, token);
+    (token as unknown as Resettable)[RESET](this);
   }
 
   /** Python's repr: `<ContextVar name='requestId' default='-'>`. */
   toString(): string {
-    const fallback = this.#default === NO_DEFAULT ? '' : ` default=${describe(this.#default)}`;
-    return `<ContextVar name='${this.name}'${fallback}>`;
+    const fallback = this.#default === NO_VALUE ? '' : ` default=${repr(this.#default)}`;
+    return `<ContextVar name='${this.#name}'${fallback}>`;
   }
 
   /** `'ContextVar'`, for `Object.prototype.toString` (set by brand()). */
   declare readonly [Symbol.toStringTag]: string;
-
-
 }
 brand(ContextVar, 'ContextVar');
 
@@ -216,13 +237,25 @@ brand(ContextVar, 'ContextVar');
 export const MISSING: unique symbol = Symbol.for('contextvars.Token.MISSING');
 
 const TOKEN_KEY: unique symbol = Symbol('Token');
-let newToken: <T>(variable: ContextVar<T>, oldValue: T | typeof MISSING, scope: Scope, before: Snapshot) => Token<T>;
-let resetToken: <T>(variable: ContextVar<T>, token: Token<T>) => void;
+
+type Resettable = { [RESET](variable: ContextVar<unknown>): void };
+
+let newToken: (
+  key: HamtKey,
+  cell: Cell,
+  previous: Cell,
+  flow: Flow,
+  before: Mapping,
+  after: Mapping,
+  oldValue: unknown,
+) => Token<unknown>;
 
 /**
  * What {@link ContextVar.set} returns: the variable, its previous value, and
  * the right to restore that value once, in the same flow (Python's
- * `contextvars.Token`). Disposing it resets, so `using` scopes a change.
+ * `contextvars.Token`). Disposing it resets, so `using` scopes a change in a
+ * synchronous block, a task or a `Context.run` (`using` needs TypeScript 5.2+
+ * or Node 24+; elsewhere call `reset` in a `finally`).
  *
  * @example
  * ```ts
@@ -268,28 +301,31 @@ export class Token<T> {
    * ```
    */
   readonly oldValue: T | typeof MISSING;
-  // The scope the `set` entered: the reset restores the old value in it too (S3).
-  readonly #scope: Scope;
-  // The snapshots just before and after the `set`. Restoring the old value in
-  // `#after` gives a map equal to `#before`, so reset reuses it (O(1), and a
-  // snapshot the variables' get() caches may already know).
-  readonly #before: Snapshot;
-  readonly #after: Snapshot;
-  #used = false;
+  // What the set made and what it was made over: scope.ts's undo takes them.
+  readonly #cell: Cell;
+  readonly #previous: Cell;
+  readonly #flow: Flow;
+  readonly #before: Mapping;
+  readonly #after: Mapping;
 
   private constructor(
     key: typeof TOKEN_KEY,
     variable: ContextVar<T>,
-    oldValue: T | typeof MISSING,
-    scope: Scope,
-    before: Snapshot,
+    cell: Cell,
+    previous: Cell,
+    flow: Flow,
+    before: Mapping,
+    after: Mapping,
+    oldValue: unknown,
   ) {
     if (key !== TOKEN_KEY) throw new TypeError('Tokens are made by ContextVar.set(), not by new Token()');
     this.var = variable;
-    this.oldValue = oldValue;
-    this.#scope = scope;
+    this.oldValue = oldValue === NO_VALUE ? MISSING : (oldValue as T);
+    this.#cell = cell;
+    this.#previous = previous;
+    this.#flow = flow;
     this.#before = before;
-    this.#after = scope.snapshot;
+    this.#after = after;
   }
 
   /**
@@ -303,7 +339,7 @@ export class Token<T> {
    * ```
    */
   get used(): boolean {
-    return this.#used;
+    return #cell in this && !this.#cell.open;
   }
 
   /**
@@ -318,56 +354,42 @@ export class Token<T> {
    * ```
    */
   [DISPOSE](): void {
-    resetToken(this.var, this);
+    this[RESET](this.var);
   }
 
   /** Python's repr: `<Token var=<ContextVar name='v'>>`, with `used` once reset. */
   toString(): string {
-    return `<Token${this.#used ? ' used' : ''} var=${this.var}>`;
+    return `<Token${this.used ? ' used' : ''} var=${this.var}>`;
   }
 
   /** `'Token'`, for `Object.prototype.toString` (set by brand()). */
   declare readonly [Symbol.toStringTag]: string;
 
-
-  /** `snapshot` with the token's variable back at the token's old value. */
-  static #restored<T>(snapshot: Snapshot, token: Token<T>): Snapshot {
-    if (snapshot === token.#after) return token.#before;
-    return token.oldValue === MISSING ? snapshot.delete(token.var) : snapshot.set(token.var, token.oldValue);
+  /** Python's checks of `ContextVar.reset`, in its order, then the undo (S3, S5). @internal */
+  [RESET](variable: ContextVar<unknown>): void {
+    if (!(#cell in this)) {
+      throw new TypeError(`${variable}.reset expects a Token made by set(), got a Token object set() did not make`);
+    }
+    if (!this.#cell.open) {
+      throw new TokenUsedError(`${this} has already been used once: a token resets its variable only once`);
+    }
+    if (this.var !== variable) {
+      throw new TokenVarMismatchError(
+        `${this} was created by ${this.var}, not ${variable}: pass it to that variable's reset()`,
+      );
+    }
+    if (currentScope().flow !== this.#flow) {
+      throw new TokenContextError(
+        `${this} was created in a different Context or task: reset it in the flow that called set()`,
+      );
+    }
+    const oldValue = this.oldValue === MISSING ? NO_VALUE : this.oldValue;
+    undo(asKey(this.var), this.#cell, this.#previous, this.#flow, this.#before, this.#after, oldValue);
   }
 
   static {
-    newToken = (variable, oldValue, scope, before) => new Token(TOKEN_KEY, variable, oldValue, scope, before);
-
-    resetToken = (variable, token) => {
-      // A token from the other build's copy (see brand.ts) belongs to that copy's variables.
-      const ours = #used in token;
-      if (ours && token.#used) {
-        throw new TokenUsedError(`${token} has already been used once: a token resets its variable only once`);
-      }
-      if (!ours || token.var !== variable) {
-        throw new TokenVarMismatchError(
-          `${token} was created by ${token.var}, not ${variable}: pass it to that variable's reset()`,
-        );
-      }
-      const scope = currentScope();
-      if (scope.flow !== token.#scope.flow) {
-        throw new TokenContextError(
-          `${token} was created in a different Context or task: reset it in the flow that called set()`,
-        );
-      }
-      token.#used = true;
-      const made = token.#scope;
-      made.snapshot = Token.#restored(made.snapshot, token);
-      if (scope === made) {
-        recordInFlow(scope.flow, scope.snapshot);
-      } else if (scope === ROOT_SCOPE) {
-        enterSnapshot(scope, Token.#restored(scope.snapshot, token));
-      } else {
-        scope.snapshot = Token.#restored(scope.snapshot, token);
-        recordInFlow(scope.flow, scope.snapshot);
-      }
-    };
+    newToken = (key, cell, previous, flow, before, after, oldValue) =>
+      new Token(TOKEN_KEY, key as unknown as ContextVar<unknown>, cell, previous, flow, before, after, oldValue);
   }
 }
 brand(Token, 'Token');

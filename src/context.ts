@@ -1,102 +1,37 @@
 /**
- * Context, copyContext and the current-snapshot machinery.
- *
- * The model (../shared/spec/SEMANTICS.md) in five lines:
- * - a snapshot is an immutable Hamt of ContextVar -> value; a Scope carries
- *   one snapshot plus the flow (Context) it belongs to, and travels with every
- *   callback and continuation scheduled while it is current (S1);
- * - `set` makes a new Scope current for the rest of the frame (S2);
- * - `reset` rewrites the token's Scope and the current one in place (S3);
- * - `Context.run` starts a Scope whose flow is the Context, and every set or
- *   reset in that flow also becomes the Context's state (S4).
+ * Context and copyContext: the public face of a flow (scope.ts). A Context
+ * is a read-only Map of ContextVar -> value; `run` makes it the flow of the
+ * code it calls, so every set and reset there is recorded in it (S4).
  *
  * @module
  */
-import { brand, isBranded } from './brand.ts';
-import { ContextReentryError } from './errors.ts';
-import { Hamt } from './hamt.ts';
-import { storage } from './runtime/index.ts';
+import { brand, repr } from './brand.ts';
+import { assertFunction } from './checks.ts';
 import { ContextVar } from './context-var.ts';
-
-/** An immutable snapshot: every variable that has a value, with its value. */
-export type Snapshot = Hamt<ContextVar<unknown>, unknown>;
-
-export const EMPTY_SNAPSHOT: Snapshot = Hamt.empty();
-
-/**
- * The state of one flow: its latest snapshot, and whether it is being run on
- * the current stack. A Context owns exactly one Flow.
- */
-export class Flow {
-  snapshot: Snapshot;
-  running = false;
-
-  constructor(snapshot: Snapshot) {
-    this.snapshot = snapshot;
-  }
-}
-
-/** The flow of code outside any `Context.run`; nothing reads its snapshot, so it is not kept. */
-export const ROOT_FLOW = new Flow(EMPTY_SNAPSHOT);
-
-/**
- * What the runtime carries from a frame to the work it schedules. `snapshot`
- * changes only through `reset` (S3); `set` makes a new Scope instead.
- */
-export class Scope {
-  snapshot: Snapshot;
-  readonly flow: Flow;
-
-  constructor(snapshot: Snapshot, flow: Flow) {
-    this.snapshot = snapshot;
-    this.flow = flow;
-  }
-}
-
-/** Stands for "no scope entered yet": root flow, empty snapshot. Never rewritten. */
-export const ROOT_SCOPE = new Scope(EMPTY_SNAPSHOT, ROOT_FLOW);
-
-/** The running frame's scope. */
-export function currentScope(): Scope {
-  return (storage.current() as Scope | undefined) ?? ROOT_SCOPE;
-}
-
-/** Makes `snapshot` current for the rest of the frame, in the running flow (S2). */
-export function enterSnapshot(scope: Scope, snapshot: Snapshot): Scope {
-  const next = new Scope(snapshot, scope.flow);
-  storage.enter(next);
-  recordInFlow(scope.flow, snapshot);
-  return next;
-}
-
-/** Keeps a Context's state equal to its flow's latest snapshot (S4). */
-export function recordInFlow(flow: Flow, snapshot: Snapshot): void {
-  if (flow !== ROOT_FLOW) flow.snapshot = snapshot;
-}
-
-/** Throws TypeError unless `fn` is a function; `method` names the API that was called. */
-export function assertFunction(fn: unknown, method: string): asserts fn is (...args: never[]) => unknown {
-  if (typeof fn !== 'function') throw new TypeError(`${method} expects a function, got ${describe(fn)}`);
-}
-
-/** A `context` option: the given Context, or a copy of the current one when omitted. */
-export function contextOption(context: unknown, method: string): Context {
-  if (context === undefined) return copyContext();
-  if (!(context instanceof Context)) {
-    throw new TypeError(`${method}'s context option must be a Context, got ${describe(context)}`);
-  }
-  return context;
-}
+import { ContextReentryError } from './errors.ts';
+import type { HamtKey } from './hamt.ts';
+import {
+  copyCurrent,
+  copyFlow,
+  emptyFlow,
+  type Flow,
+  NO_VALUE,
+  recordedEntries,
+  recordedValue,
+  recordedValues,
+  runInFlow,
+  settle,
+} from './scope.ts';
 
 /** Throws TypeError unless `key` is a ContextVar (Python's `TypeError` for `ctx[non_var]`). */
 function assertContextVar(key: unknown, method: string): asserts key is ContextVar<unknown> {
   if (!(key instanceof ContextVar)) {
-    throw new TypeError(`${method} expects a ContextVar as its key, got ${describe(key)}`);
+    throw new TypeError(`${method} expects a ContextVar as its key, got ${repr(key)}`);
   }
 }
 
-/** A new Context holding `snapshot` (assigned by Context's static block, which can reach #flow). */
-export let contextOf: (snapshot: Snapshot) => Context;
+/** A Context over `flow` (assigned by Context's static block, which can reach #flow). */
+let contextOf: (flow: Flow) => Context;
 
 /**
  * A mapping of ContextVars to values, and the flow that code run in it
@@ -113,7 +48,7 @@ export let contextOf: (snapshot: Snapshot) => Context;
  * ```
  */
 export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
-  readonly #flow: Flow;
+  #flow: Flow;
 
   /**
    * An empty Context. Use {@link copyContext} for a copy of the current one.
@@ -126,7 +61,7 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
    */
   constructor() {
     if (new.target !== Context) throw new TypeError('Context cannot be subclassed');
-    this.#flow = new Flow(EMPTY_SNAPSHOT);
+    this.#flow = emptyFlow();
   }
 
   /**
@@ -155,12 +90,7 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
         `cannot enter ${String(this)}: it is already running on this stack; run ctx.copy() instead`,
       );
     }
-    flow.running = true;
-    try {
-      return storage.run(new Scope(flow.snapshot, flow), fn, args);
-    } finally {
-      flow.running = false;
-    }
+    return runInFlow(flow, fn, args);
   }
 
   /**
@@ -174,7 +104,7 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
    * ```
    */
   copy(): Context {
-    return contextOf(this.#flow.snapshot);
+    return contextOf(copyFlow(this.#flow));
   }
 
   /**
@@ -193,7 +123,8 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
   get<T, D>(variable: ContextVar<T>, fallback: D): T | D;
   get(variable: ContextVar<unknown>, fallback?: unknown): unknown {
     assertContextVar(variable, 'Context.get');
-    return this.#flow.snapshot.lookup(variable, fallback);
+    const value = recordedValue(this.#flow, variable as unknown as HamtKey);
+    return value === NO_VALUE ? fallback : value;
   }
 
   /**
@@ -208,7 +139,7 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
    */
   has(variable: ContextVar<unknown>): boolean {
     assertContextVar(variable, 'Context.has');
-    return this.#flow.snapshot.has(variable);
+    return recordedValue(this.#flow, variable as unknown as HamtKey) !== NO_VALUE;
   }
 
   /**
@@ -220,7 +151,7 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
    * ```
    */
   get size(): number {
-    return this.#flow.snapshot.size;
+    return settle(this.#flow).size;
   }
 
   /**
@@ -232,7 +163,7 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
    * ```
    */
   keys(): MapIterator<ContextVar<unknown>> {
-    return this.#flow.snapshot.keys();
+    return settle(this.#flow).keys() as MapIterator<never>;
   }
 
   /**
@@ -244,7 +175,7 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
    * ```
    */
   values(): MapIterator<unknown> {
-    return this.#flow.snapshot.values();
+    return recordedValues(this.#flow) as MapIterator<unknown>;
   }
 
   /**
@@ -256,7 +187,7 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
    * ```
    */
   entries(): MapIterator<[ContextVar<unknown>, unknown]> {
-    return this.#flow.snapshot.entries();
+    return recordedEntries(this.#flow) as MapIterator<never>;
   }
 
   /**
@@ -268,7 +199,7 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
    * ```
    */
   [Symbol.iterator](): MapIterator<[ContextVar<unknown>, unknown]> {
-    return this.#flow.snapshot.entries();
+    return recordedEntries(this.#flow) as MapIterator<never>;
   }
 
   /**
@@ -283,7 +214,9 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
     callback: (value: unknown, variable: ContextVar<unknown>, context: Context) => void,
     thisArg?: unknown,
   ): void {
-    for (const [variable, value] of this.#flow.snapshot) callback.call(thisArg, value, variable, this);
+    for (const [variable, value] of recordedEntries(this.#flow)) {
+      callback.call(thisArg, value, variable as unknown as ContextVar<unknown>, this);
+    }
   }
 
   /** `'Context'`, for `Object.prototype.toString` (set by brand()). */
@@ -291,15 +224,17 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
 
   /** The variables and values, e.g. `<Context {requestId: 'r-1'}>`. */
   toString(): string {
-    const entries = [...this.#flow.snapshot].map(([variable, value]) => `${variable.name}: ${describe(value)}`);
+    const entries = [...recordedEntries(this.#flow)].map(
+      ([variable, value]) => `${(variable as unknown as ContextVar<unknown>).name}: ${repr(value)}`,
+    );
     return `<Context {${entries.join(', ')}}>`;
   }
 
 
   static {
-    contextOf = (snapshot) => {
+    contextOf = (flow) => {
       const context = new Context();
-      context.#flow.snapshot = snapshot;
+      context.#flow = flow;
       return context;
     };
   }
@@ -319,24 +254,14 @@ brand(Context, 'Context');
  * ```
  */
 export function copyContext(): Context {
-  return contextOf(currentScope().snapshot);
+  return contextOf(copyCurrent());
 }
 
-/** A short, safe rendering of any value for error messages and repr. */
-export function describe(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return `'${value}'`;
-    case 'function':
-      return `function ${value.name || '(anonymous)'}`;
-    case 'object':
-      if (value === null) return 'null';
-      if (Array.isArray(value)) return `Array(${value.length})`;
-      if (isBranded(value)) return String(value);
-      return `[object ${value.constructor?.name ?? 'Object'}]`;
-    case 'symbol':
-      return value.toString();
-    default:
-      return String(value);
+/** A `context` option: the given Context, or a copy of the current one when omitted. */
+export function contextOption(context: unknown, method: string): Context {
+  if (context === undefined) return copyContext();
+  if (!(context instanceof Context)) {
+    throw new TypeError(`${method}'s context option must be a Context, got ${repr(context)}`);
   }
+  return context;
 }

@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { brand } from './brand.ts';
-import { assertFunction, Context, contextOf, contextOption, currentScope, describe } from './context.ts';
+import { brand, repr } from './brand.ts';
+import { assertFunction } from './checks.ts';
+import { Context, contextOption, copyContext } from './context.ts';
 import { named, TaskGroupClosedError } from './errors.ts';
 
 /**
@@ -205,7 +206,7 @@ export class TaskGroupError extends AggregateError {
    */
   constructor(errors: readonly unknown[]) {
     const first = errors[0];
-    const firstMessage = first instanceof Error ? `${first.name}: ${first.message}` : describe(first);
+    const firstMessage = first instanceof Error ? `${first.name}: ${first.message}` : repr(first);
     super(errors, `${errors.length} of the task group's tasks failed; the first: ${firstMessage}`);
   }
 }
@@ -402,7 +403,7 @@ export function callSoon(callback: () => void, options?: CallOptions): Handle {
  */
 export function callLater(delayMs: number, callback: () => void, options?: CallOptions): Handle {
   if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
-    throw new RangeError(`callLater expects a finite delay of 0 ms or more, got ${describe(delayMs)}`);
+    throw new RangeError(`callLater expects a finite delay of 0 ms or more, got ${repr(delayMs)}`);
   }
   return schedule('callLater', callback, options, (run) => {
     const timer = setTimeout(run, delayMs);
@@ -426,8 +427,8 @@ export function callLater(delayMs: number, callback: () => void, options?: CallO
  */
 export function bind<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
   assertFunction(fn, 'bind');
-  const snapshot = currentScope().snapshot;
+  const template = copyContext();
   return function bound(this: unknown, ...args: A): R {
-    return contextOf(snapshot).run(() => fn.apply(this, args));
+    return template.copy().run(() => fn.apply(this, args));
   };
 }

@@ -21,7 +21,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { describe } from '../context.ts';
+import { repr } from '../brand.ts';
 import { Context, ContextVar, copyContext, type ContextVarOptions } from '../index.ts';
 import { sharedVariables, type TaskReply, type TaskRequest } from './worker-protocol.ts';
 
@@ -47,7 +47,7 @@ export class ContextCloneError extends Error {
   /** Made by `runInWorker` and `WorkerPool.run`; `cause` is the DataCloneError of structured clone. */
   constructor(key: string, value: unknown, options?: { cause?: unknown }) {
     super(
-      `shared ContextVar '${key}' holds ${describe(value)}, which cannot be copied into a worker thread: ` +
+      `shared ContextVar '${key}' holds ${repr(value)}, which cannot be copied into a worker thread: ` +
         `structured clone copies data (primitives, plain objects, arrays, Map, Set, Date, typed arrays, errors), ` +
         `not functions, symbols, sockets or other host objects. Share the data the worker needs instead, ` +
         `or keep this value in a variable made with new ContextVar(), which never travels to workers`,
@@ -124,7 +124,7 @@ Object.defineProperty(WorkerPoolClosedError.prototype, 'name', { value: 'WorkerP
  */
 export function sharedContextVar<T>(key: string, options?: ContextVarOptions<T>): ContextVar<T> {
   if (typeof key !== 'string' || key === '') {
-    throw new TypeError(`sharedContextVar expects a non-empty string key, got ${describe(key)}`);
+    throw new TypeError(`sharedContextVar expects a non-empty string key, got ${repr(key)}`);
   }
   const variables = sharedVariables();
   if (variables.has(key)) {
@@ -261,7 +261,7 @@ export class WorkerPool {
   constructor(options: WorkerPoolOptions = {}) {
     const { size = Math.max(1, availableParallelism() - 1) } = options;
     if (!Number.isInteger(size) || size < 1) {
-      throw new RangeError(`WorkerPool size must be a positive integer, got ${describe(size)}`);
+      throw new RangeError(`WorkerPool size must be a positive integer, got ${repr(size)}`);
     }
     this.size = size;
   }
@@ -428,14 +428,14 @@ function taskRequest(
   options: RunInWorkerOptions | undefined,
 ): TaskRequest {
   if (typeof exportName !== 'string' || exportName === '') {
-    throw new TypeError(`expected the name of the function the module exports, got ${describe(exportName)}`);
+    throw new TypeError(`expected the name of the function the module exports, got ${repr(exportName)}`);
   }
   if (!Array.isArray(args)) {
-    throw new TypeError(`expected the task's arguments as an array, got ${describe(args)}: pass [] for none`);
+    throw new TypeError(`expected the task's arguments as an array, got ${repr(args)}: pass [] for none`);
   }
   const context = options?.context ?? copyContext();
   if (!(context instanceof Context)) {
-    throw new TypeError(`the context option must be a Context, got ${describe(context)}`);
+    throw new TypeError(`the context option must be a Context, got ${repr(context)}`);
   }
   const values: Array<readonly [string, unknown]> = [];
   for (const [key, variable] of sharedVariables()) {
@@ -458,7 +458,7 @@ function moduleUrl(module: ModuleSpecifier): string {
     if (/^[a-z][a-z0-9+.-]+:/i.test(module)) return module;
   }
   throw new TypeError(
-    `the task's module must be a URL or an absolute path, got ${describe(module)}: ` +
+    `the task's module must be a URL or an absolute path, got ${repr(module)}: ` +
       `use new URL('./tasks.js', import.meta.url) (or require.resolve('./tasks.js') in CommonJS)`,
   );
 }

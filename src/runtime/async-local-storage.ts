@@ -41,8 +41,12 @@ export function createAsyncLocalStorage(): ScopeStorage | MissingPrimitive {
 
   // Node 20 and 22 keep the store on the execution resource under this key.
   const resourceStore: unknown = (als as unknown as { kResourceStore?: unknown }).kResourceStore;
-  if (typeof resourceStore === 'symbol' && typeof hooks.executionAsyncResource === 'function') {
-    return callbackScopedStorage(als, resourceStore, hooks.executionAsyncResource);
+  if (
+    typeof resourceStore === 'symbol' &&
+    typeof hooks.executionAsyncResource === 'function' &&
+    typeof hooks.createHook === 'function'
+  ) {
+    return callbackScopedStorage(als, resourceStore, hooks);
   }
   return {
     kind: 'async-context-frame',
@@ -55,28 +59,74 @@ export function createAsyncLocalStorage(): ScopeStorage | MissingPrimitive {
 /**
  * On async_hooks, `enterWith` writes the store onto the running callback's
  * resource, and a resource that calls back many times (a server handle, a
- * socket, `setInterval`) would start its next callback with the store the
- * previous one entered: one request's values would reach the next. Node
- * drains microtasks between any two such callbacks, so a microtask queued at
- * the first `enter` of a callback puts the resource's previous store back.
- * Promise continuations run once and need no repair; our own `run` restores
- * the resource's store itself.
+ * socket, `setInterval`, a function bound with `AsyncResource.bind`) would
+ * start its next callback with the store the previous one entered: one
+ * request's values would reach the next. So the first `enter` of a callback
+ * remembers the resource's earlier store and puts it back when that callback
+ * ends: in an async_hooks `after` hook for the callback's async id, which
+ * also holds when the runtime runs callbacks back to back without draining
+ * microtasks between them (pipelined HTTP requests parsed from one chunk);
+ * and, for frames no `after` closes (the main script, a callback that threw),
+ * when microtasks next drain. Promise continuations run once and need no
+ * repair; our own `run` restores the resource's store itself.
+ *
+ * The hook is enabled at the first such `enter` and stays on: enabling costs
+ * microseconds, and Node already runs a promise `after` step for every
+ * reaction once AsyncLocalStorage is in use (docs/performance.md measures it).
  */
 function callbackScopedStorage(
   als: AsyncHooks.AsyncLocalStorage<object>,
   resourceStore: symbol,
-  executionAsyncResource: () => object,
+  hooks: AsyncHooksModule,
 ): ScopeStorage {
-  // Resources entered outside `run` since the last drain, with their earlier store.
-  const displaced = new Map<Resource, unknown>();
+  const { executionAsyncResource, executionAsyncId } = hooks;
+  // The resource entered outside `run` whose callback has not ended, its earlier store and async id
+  // (one slot: callbacks rarely nest; the nested ones go to `nested`).
+  let displaced: Resource | undefined;
+  let displacedStore: unknown;
+  let displacedId = 0;
+  const nested = new Map<Resource, { readonly earlier: unknown; readonly asyncId: number }>();
   // The resource whose store the innermost running `run` will restore.
   let runResource: object | undefined;
   // Whether `als` has installed its async hooks (its first enterWith does; nothing disables them).
   let enabled = false;
+  const callbackEnd = hooks.createHook({ after: restoreAfter });
+  let watching = false;
 
-  function restoreDisplaced(): void {
-    for (const [resource, earlier] of displaced) resource[resourceStore] = earlier;
-    displaced.clear();
+  function restoreAfter(asyncId: number): void {
+    if (displacedId === asyncId && displaced !== undefined) {
+      displaced[resourceStore] = displacedStore;
+      displaced = displacedStore = undefined;
+    }
+    if (nested.size === 0) return;
+    for (const [resource, entry] of nested) {
+      if (entry.asyncId !== asyncId) continue;
+      resource[resourceStore] = entry.earlier;
+      nested.delete(resource);
+    }
+  }
+
+  /** For frames no `after` ends (the main script, asyncId 1): when microtasks drain. */
+  function restoreAll(): void {
+    if (displaced !== undefined) restoreAfter(displacedId);
+    for (const [resource, entry] of nested) resource[resourceStore] = entry.earlier;
+    nested.clear();
+  }
+
+  function displace(resource: Resource): void {
+    const asyncId = executionAsyncId();
+    if (displaced === undefined) {
+      displaced = resource;
+      displacedStore = resource[resourceStore];
+      displacedId = asyncId;
+    } else {
+      nested.set(resource, { earlier: resource[resourceStore], asyncId });
+    }
+    if (asyncId <= 1) queueMicrotask(restoreAll);
+    if (!watching) {
+      callbackEnd.enable();
+      watching = true;
+    }
   }
 
   return {
@@ -84,11 +134,20 @@ function callbackScopedStorage(
     current: () => als.getStore(),
     enter(scope) {
       const resource = executionAsyncResource() as Resource;
-      if (resource !== runResource && !(resource instanceof Promise) && !displaced.has(resource)) {
-        if (displaced.size === 0) queueMicrotask(restoreDisplaced);
-        displaced.set(resource, resource[resourceStore]);
+      if (
+        resource !== runResource &&
+        resource !== displaced &&
+        !(resource instanceof Promise) &&
+        (nested.size === 0 || !nested.has(resource))
+      ) {
+        displace(resource);
       }
-      als.enterWith(scope);
+      if (enabled) {
+        resource[resourceStore] = scope;
+      } else {
+        als.enterWith(scope); // enables the store's async hooks
+        enabled = true;
+      }
     },
     // What `als.run` does, without its second and third executionAsyncResource()
     // and its rest/spread of the arguments: write the store onto the running

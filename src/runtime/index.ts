@@ -3,16 +3,17 @@
  * place that knows which propagation primitive the runtime has; callers see
  * one {@link ScopeStorage} and never branch on it.
  *
- * - `async-context-frame`: AsyncLocalStorage whose `enterWith` lasts until
- *   the end of the current callback (Node 24+, Bun, Deno).
+ * - `async-context-frame`: AsyncLocalStorage on the runtime's own frames
+ *   (Node 24+, Bun, Deno), where `enterWith` lasts until the end of the
+ *   current callback (Deno has exceptions: docs/runtimes.md).
  * - `async-hooks`: AsyncLocalStorage built on async_hooks (Node 20, 22),
  *   where `enterWith` would outlive the callback; the adapter puts the
- *   previous store back when the callback's microtasks drain.
+ *   previous store back when the callback ends (async_hooks `after`).
  * - `synchronous`: no AsyncLocalStorage (browsers, other engines); values
  *   follow synchronous calls and explicit binding only.
  *
- * One storage serves every copy of the library in a process (ESM and CommonJS
- * builds alike), so a value set through one copy is visible through another.
+ * The storage is created once per process and shared by every copy of the
+ * library (the scope machinery keeps it with the rest of its shared state).
  *
  * @module
  */
@@ -33,9 +34,8 @@ export interface ScopeStorage {
   run<A extends unknown[], R>(scope: object, fn: (...args: A) => R, args: A): R;
 }
 
-const SHARED = Symbol.for('contextvars.storage.v1');
-
-function createStorage(): ScopeStorage {
+/** The runtime's storage: AsyncLocalStorage where there is one, else the synchronous fallback. */
+export function createStorage(): ScopeStorage {
   const asyncStorage = createAsyncLocalStorage();
   if (!('missing' in asyncStorage)) return asyncStorage;
   warnSynchronousFallback(asyncStorage.missing);
@@ -68,8 +68,3 @@ function warnSynchronousFallback(missing: string): void {
     console.warn(message);
   }
 }
-
-type WithSharedStorage = { [SHARED]?: ScopeStorage };
-
-/** The process-wide storage. */
-export const storage: ScopeStorage = ((globalThis as WithSharedStorage)[SHARED] ??= createStorage());

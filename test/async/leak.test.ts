@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { callSoon, Context, ContextVar, createTask } from '../../src/index.ts';
-import { currentScope } from '../../src/context.ts';
+import { currentScope } from '../../src/scope.ts';
 
 const COUNT = 100_000;
 const BATCH = 1_000;
@@ -85,7 +85,7 @@ async function runTasks(watch: Watch, count: number): Promise<void> {
         await new Promise((resolve) => setImmediate(resolve));
         if (i % SAMPLE_EVERY === 0) {
           watch.add('task value', samples.get());
-          watch.add('task snapshot', currentScope().snapshot);
+          watch.add('task snapshot', currentScope().mapping);
         }
         return samples.get()[0]!;
       });
@@ -104,7 +104,7 @@ function runContexts(watch: Watch, count: number): void {
       setValues(i);
       if (i % SAMPLE_EVERY === 0) {
         watch.add('context value', samples.get());
-        watch.add('context snapshot', currentScope().snapshot);
+        watch.add('context snapshot', currentScope().mapping);
       }
     });
     assert.equal(context.size, 3);

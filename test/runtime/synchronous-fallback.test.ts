@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 
 const entry = pathToFileURL(join(import.meta.dirname, '../../src/index.ts')).href;
-const runtimeModule = pathToFileURL(join(import.meta.dirname, '../../src/runtime/index.ts')).href;
+const scopeModule = pathToFileURL(join(import.meta.dirname, '../../src/scope.ts')).href;
 
 /** Loads the library twice (two module instances), then reports what propagates. */
 const probe = `
@@ -20,7 +20,7 @@ import assert from 'node:assert/strict';
 const warnings = [];
 process.on('warning', (w) => warnings.push({ name: w.name, code: w.code, message: w.message }));
 const { Context, ContextVar, bind, callSoon, copyContext, createTask } = await import(${JSON.stringify(entry)});
-const { storage } = await import(${JSON.stringify(`${runtimeModule}?second-copy`)});
+const { storageKind } = await import(${JSON.stringify(`${scopeModule}?second-copy`)});
 const v = new ContextVar('v', { default: 'd' });
 
 // Synchronous propagation and explicit binding hold in every mode.
@@ -44,7 +44,7 @@ await new Context().run(async () => {
   afterAwait = v.get();
 });
 await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
-console.log(JSON.stringify({ kind: storage.kind, afterAwait, warnings }));
+console.log(JSON.stringify({ kind: storageKind, afterAwait, warnings }));
 `;
 
 const removals = {

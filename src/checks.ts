@@ -1,0 +1,19 @@
+/**
+ * Argument checks shared by the public API. Each names the API that was
+ * called and what it expected, and renders the bad value safely.
+ *
+ * @module
+ */
+import { repr } from './brand.ts';
+
+/** Throws TypeError unless `fn` is a function; `method` names the API that was called. */
+export function assertFunction(fn: unknown, method: string): asserts fn is (...args: never[]) => unknown {
+  if (typeof fn !== 'function') throw new TypeError(`${method} expects a function, got ${repr(fn)}`);
+}
+
+/** Throws TypeError unless `options` is undefined or an object; `method` names the API. */
+export function assertOptions(options: unknown, method: string, shape: string): asserts options is object | undefined {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new TypeError(`${method} expects its options as an object like ${shape} or nothing, got ${repr(options)}`);
+  }
+}

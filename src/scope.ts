@@ -1,0 +1,302 @@
+/**
+ * The snapshot machinery behind ContextVar, Token, Context and the TC39
+ * facade; the public classes are thin faces over it. The model
+ * (docs/semantics.md) in five lines:
+ * - a Scope is what the runtime carries from a frame to the work the frame
+ *   schedules (S1): a Mapping of variable -> Cell, and the Flow it belongs to;
+ * - `set` puts a new Cell in a new Scope, current for the rest of the frame (S2);
+ * - `reset` undoes the Cell: every Scope holding it (the one the set made and
+ *   every one made over it) reads the variable as it was before the set; the
+ *   frame that resets reads Python's exact old value (S3);
+ * - a Flow (a Context, or the process root) records each write per variable (S4);
+ *   a copy freezes: it reads a Cell as it was when the copy was taken.
+ *
+ * Invariants, each stated where it is kept:
+ * - a Cell's value never changes; only `undo` changes a Cell, once;
+ * - nothing links a Cell to an older one until its set is undone, so a long
+ *   flow of sets retains nothing but the live values;
+ * - the runtime storage only ever holds Scopes made here.
+ *
+ * @module
+ */
+import { Hamt, type HamtKey } from './hamt.ts';
+import { createStorage, type ScopeStorage, type StorageKind } from './runtime/index.ts';
+
+/** Marks "no value" in a Cell (shared by every copy of the library in a process). */
+export const NO_VALUE: unique symbol = Symbol.for('contextvars.noValue') as never;
+
+/**
+ * One variable's value as one `set` made it. While its set can still be
+ * undone it is `open`; once undone, `before` is the Cell that held the
+ * variable before the set, and readers follow it (S3).
+ */
+export class Cell {
+  readonly value: unknown;
+  open: boolean;
+  before: Cell | null = null;
+  /** The clock tick of the undo; copies taken before it still read `value`. */
+  undoneAt = Number.POSITIVE_INFINITY;
+
+  constructor(value: unknown, open: boolean) {
+    this.value = value;
+    this.open = open;
+  }
+}
+
+/** Every variable that has a value, with the Cell that holds it. */
+export type Mapping = Hamt<HamtKey, Cell>;
+
+const EMPTY: Mapping = Hamt.empty();
+
+/**
+ * The state of one flow (S4): the latest Cell of each variable written in
+ * it, and whether it is being run on the current stack. A Context owns one.
+ */
+export class Flow {
+  mapping: Mapping;
+  /** Reads of `mapping` ignore undos after this tick: the moment a copy was taken. */
+  frozenAt: number;
+  /** Whether `mapping` may hold Cells that an undo can still change. */
+  open: boolean;
+  running = false;
+  /** The Scope the last `run` entered, reused while `mapping` is unchanged. */
+  entry: Scope | null = null;
+  /** False for the process root, which keeps no record: nothing reads it. */
+  readonly records: boolean;
+
+  constructor(mapping: Mapping, frozenAt: number, open: boolean, records = true) {
+    this.mapping = mapping;
+    this.frozenAt = frozenAt;
+    this.open = open;
+    this.records = records;
+  }
+}
+
+/**
+ * What the runtime carries from a frame to the work it schedules. Never
+ * changed once made (but for the cache of `full`). A scope `ContextVar.run`
+ * made holds its one value beside the mapping it was made over (`key`,
+ * `value`), so that scoping a value costs no trie update; `fullMapping`
+ * merges the two when something needs the whole mapping.
+ */
+export class Scope {
+  readonly mapping: Mapping;
+  readonly flow: Flow;
+  /** Whether `mapping` may hold Cells that an undo can still change (copies then freeze them). */
+  readonly open: boolean;
+  /** The variable a run scoped (null for other scopes), and its value. */
+  readonly key: HamtKey | null;
+  readonly value: unknown;
+  /** `mapping` with `key` at `value`, made once when first needed. */
+  full: Mapping | null = null;
+
+  constructor(mapping: Mapping, flow: Flow, open: boolean, key: HamtKey | null, value: unknown) {
+    this.mapping = mapping;
+    this.flow = flow;
+    this.open = open;
+    this.key = key;
+    this.value = value;
+  }
+}
+
+/** Every variable's Cell in `scope`, its scoped value included. */
+function fullMapping(scope: Scope): Mapping {
+  if (scope.key === null) return scope.mapping;
+  return (scope.full ??= scope.mapping.set(scope.key, new Cell(scope.value, false)));
+}
+
+/**
+ * What every copy of the library in a process shares (the ESM and CommonJS
+ * builds, two installed copies): the storage, the root scope and the undo
+ * clock. Versioned by its key: a copy with another Scope layout keeps its own.
+ */
+interface SharedState {
+  readonly storage: ScopeStorage;
+  readonly root: Scope;
+  clock: number;
+}
+
+const SHARED = Symbol.for('contextvars.state.v2');
+const state: SharedState = ((globalThis as { [SHARED]?: SharedState })[SHARED] ??= {
+  storage: createStorage(),
+  root: new Scope(EMPTY, new Flow(EMPTY, 0, false, false), false, null, undefined),
+  clock: 0,
+});
+const { root } = state;
+const shared = state.storage;
+
+/** Which propagation mechanism the runtime has (for reports and benchmarks). */
+export const storageKind: StorageKind = shared.kind;
+
+/** The running frame's scope (S7: outside any run, the process root's). */
+export function currentScope(): Scope {
+  return (shared.current() as Scope | undefined) ?? root;
+}
+
+/** The Cell a live reader sees for `cell`: it follows undone sets back (S3). */
+function live(cell: Cell): Cell {
+  while (cell.before !== null) cell = cell.before;
+  return cell;
+}
+
+/** The Cell a copy taken at tick `at` sees: undos after it are ignored. */
+function asOf(cell: Cell, at: number): Cell {
+  while (cell.before !== null && cell.undoneAt <= at) cell = cell.before;
+  return cell;
+}
+
+/** The value of `key` in the running frame, or NO_VALUE. */
+export function valueOf(key: HamtKey): unknown {
+  const scope = currentScope();
+  if (scope.key === key) return scope.value;
+  const cell = scope.mapping.lookup(key, undefined);
+  return cell === undefined ? NO_VALUE : live(cell).value;
+}
+
+/** The value of `key` recorded in `flow`, or NO_VALUE. */
+export function recordedValue(flow: Flow, key: HamtKey): unknown {
+  const cell = flow.mapping.lookup(key, undefined);
+  return cell === undefined ? NO_VALUE : asOf(cell, flow.frozenAt).value;
+}
+
+/** The empty Cell: what `before` points to when the variable had no value. */
+const UNSET = new Cell(NO_VALUE, false);
+
+/**
+ * Makes `value` current for `key` for the rest of the frame and everything
+ * it schedules from now on (S2), and records it in the flow (S4). `made`
+ * builds the Token from what `undo` will need: the new Cell, the Cell the
+ * variable had (`previous`, UNSET when none), the flow, the mappings before
+ * and after, and the old value.
+ */
+export function setValue<R>(
+  key: HamtKey,
+  value: unknown,
+  made: (key: HamtKey, cell: Cell, previous: Cell, flow: Flow, before: Mapping, after: Mapping, old: unknown) => R,
+): R {
+  const scope = currentScope();
+  const { flow } = scope;
+  const before = fullMapping(scope);
+  const previous = before.lookup(key, UNSET);
+  const cell = new Cell(value, true);
+  const after = before.set(key, cell);
+  shared.enter(new Scope(after, flow, true, null, undefined));
+  if (flow.records) {
+    flow.mapping = flow.mapping === before ? after : flow.mapping.set(key, cell);
+    flow.open = true;
+  }
+  return made(key, cell, previous, flow, before, after, live(previous).value);
+}
+
+/**
+ * Undoes the set that made `cell` (S3). Every Scope holding the Cell now
+ * reads `key` as it would be without that set; a Scope made before it, or
+ * in another flow, never held the Cell and is untouched. The frame that
+ * calls this reads `oldValue` (Python's exact result, also for out-of-order
+ * resets), in a Scope of its own when its current one would read something
+ * else; the flow records the same.
+ */
+export function undo(
+  key: HamtKey,
+  cell: Cell,
+  previous: Cell,
+  flow: Flow,
+  before: Mapping,
+  after: Mapping,
+  oldValue: unknown,
+): void {
+  cell.open = false;
+  cell.before = previous;
+  cell.undoneAt = ++state.clock;
+
+  const scope = currentScope();
+  const mapping = fullMapping(scope);
+  let settled: Cell | undefined = previous;
+  if (mapping.lookup(key, undefined) !== cell || previous.before !== null) {
+    settled = oldValue === NO_VALUE ? undefined : new Cell(oldValue, false);
+    const next = settled === undefined ? mapping.delete(key) : mapping.set(key, settled);
+    if (next !== mapping) shared.enter(new Scope(next, scope.flow, scope.open, null, undefined));
+  }
+  if (!flow.records) return;
+  if (flow.mapping === after && settled === previous) flow.mapping = before;
+  else if (settled === undefined || settled.value === NO_VALUE) flow.mapping = flow.mapping.delete(key);
+  else flow.mapping = flow.mapping.set(key, settled);
+}
+
+/** A Flow holding a copy of the running frame's mapping, frozen now (O(1)). */
+export function copyCurrent(): Flow {
+  const scope = currentScope();
+  return new Flow(fullMapping(scope), state.clock, scope.open);
+}
+
+/** A Flow holding a copy of `flow`'s mapping, frozen now. */
+export function copyFlow(flow: Flow): Flow {
+  settle(flow);
+  return new Flow(flow.mapping, state.clock, false);
+}
+
+/** An empty Flow (a new Context). */
+export function emptyFlow(): Flow {
+  return new Flow(EMPTY, state.clock, false);
+}
+
+/**
+ * Replaces every Cell of `flow` that could still change by a settled one
+ * holding what the flow reads now, so that entering or iterating the flow
+ * sees exactly that, whatever is undone later. O(n) once, after any change.
+ */
+export function settle(flow: Flow): Mapping {
+  if (!flow.open) return flow.mapping;
+  let mapping = flow.mapping;
+  for (const [key, cell] of flow.mapping) {
+    const seen = asOf(cell, flow.frozenAt);
+    if (seen.value === NO_VALUE) mapping = mapping.delete(key);
+    else if (seen.open || seen.before !== null) mapping = mapping.set(key, new Cell(seen.value, false));
+    else if (seen !== cell) mapping = mapping.set(key, seen);
+  }
+  flow.mapping = mapping;
+  flow.frozenAt = state.clock;
+  flow.open = false;
+  return mapping;
+}
+
+/** `[key, value]` pairs of `flow`'s settled mapping. */
+export function* recordedEntries(flow: Flow): Generator<[HamtKey, unknown]> {
+  for (const [key, cell] of settle(flow)) yield [key, cell.value];
+}
+
+/** The values of `flow`'s settled mapping, in the order of its keys. */
+export function* recordedValues(flow: Flow): Generator<unknown> {
+  for (const cell of settle(flow).values()) yield cell.value;
+}
+
+/**
+ * Calls `fn(...args)` in `flow` (S4: Context.run): its settled mapping is
+ * current and its writes are recorded in it. The caller checks re-entry.
+ */
+export function runInFlow<A extends unknown[], R>(flow: Flow, fn: (...args: A) => R, args: A): R {
+  const mapping = settle(flow);
+  let entry = flow.entry;
+  if (entry === null || entry.mapping !== mapping) flow.entry = entry = new Scope(mapping, flow, false, null, undefined);
+  flow.running = true;
+  try {
+    return shared.run(entry, fn, args);
+  } finally {
+    flow.running = false;
+  }
+}
+
+/** Calls `fn(...args)` with `scope` current; the caller's scope is back when it returns or throws. */
+export function runInScope<A extends unknown[], R>(scope: Scope, fn: (...args: A) => R, args: A): R {
+  return shared.run(scope, fn, args);
+}
+
+/**
+ * Calls `fn(...args)` with `key` at `value` in the current flow (S8: the one
+ * code path of ContextVar.run and AsyncContext.Variable.run). Nothing is
+ * recorded in the flow, and the caller's scope is back when fn returns.
+ */
+export function runWithValue<A extends unknown[], R>(key: HamtKey, value: unknown, fn: (...args: A) => R, args: A): R {
+  const scope = currentScope();
+  return shared.run(new Scope(fullMapping(scope), scope.flow, scope.open, key, value), fn, args);
+}
