@@ -30,11 +30,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { storage } from '../src/runtime/index.ts';
+import { storageKind } from '../src/scope.ts';
 import { median, relativeSpread, pairedRatio, type Measurement } from './harness.ts';
 import type { LoadRequest, LoadResult } from './http-load.ts';
 import { summarise, type CpuProfile } from './http-profile.ts';
@@ -291,6 +291,8 @@ async function measure(server: Server, loader: Child, loadSeconds: number, profi
 
 const pinned = pinnableCpus();
 const started = Date.now();
+/** The machine's 1-minute load average when the run started: how much else competed for the cores. */
+const loadAtStart = loadavg()[0] ?? 0;
 const children: Child[] = [];
 const closeAll = (): Promise<void[]> => Promise.all(children.map((child) => child.close()));
 
@@ -333,7 +335,7 @@ async function runProfiles(): Promise<void> {
     const summary = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, perRequest);
     const micros = (value: number): string => value.toFixed(2);
     console.log(
-      `\n## ${server.variant.id}: ${server.variant.label} — Node ${process.version}, storage: ${storage.kind}\n` +
+      `\n## ${server.variant.id}: ${server.variant.label} — Node ${process.version}, storage: ${storageKind}\n` +
         `${window.requests.toLocaleString('en-US')} requests, ${micros(perRequest)} µs CPU per request while profiled ` +
         `(sampling every ${PROFILE_INTERVAL} µs), ${summary.busySamples.toLocaleString('en-US')} busy samples; profile: ${file}\n`,
     );
@@ -498,11 +500,12 @@ function report(servers: readonly Server[], skipped: ReadonlyMap<string, string>
     ];
   });
   const header = [
-    `contextvars HTTP benchmark — Node ${process.version} (V8 ${process.versions.v8}), storage: ${storage.kind}`,
+    `contextvars HTTP benchmark — Node ${process.version} (V8 ${process.versions.v8}), storage: ${storageKind}`,
     `${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}; node:http on 127.0.0.1, autocannon, ${connections} connections; ` +
       `${quick ? 'quick run, ' : ''}${rounds} interleaved rounds of ${seconds} s per variant; ` +
       (pinned === undefined ? 'not pinned (no taskset or one CPU)' : `servers on CPU ${pinned[0]}, load generator on CPU ${pinned[1]}`),
-    'medians over rounds ± half the interquartile range; ratios: median of the per-round ratios',
+    `load average ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end; ` +
+      'medians over rounds ± half the interquartile range; ratios: median of the per-round ratios',
   ].join('\n');
   console.log(`${header}\n`);
   console.log(
@@ -539,7 +542,7 @@ function report(servers: readonly Server[], skipped: ReadonlyMap<string, string>
     benchmark: 'http',
     node: process.version,
     v8: process.versions.v8,
-    storage: storage.kind,
+    storage: storageKind,
     platform: `${process.platform}-${process.arch}`,
     cpu: cpus()[0]?.model ?? 'unknown',
     cpus: cpus().length,
@@ -551,6 +554,7 @@ function report(servers: readonly Server[], skipped: ReadonlyMap<string, string>
     connections,
     pinned: pinned === undefined ? null : { server: pinned[0], load: pinned[1] },
     seconds: Math.round((Date.now() - started) / 1000),
+    loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
     variants: selected.map((v) => {
       const reason = skipped.get(v.id);
       return { id: v.id, label: v.label, ...(reason === undefined ? { status: 'measured' } : { status: 'skipped', reason }) };
