@@ -75,7 +75,8 @@ const targets = [
   ...new Set(reports.flatMap((r) => [...r.comparisons.filter((c) => c.limit !== undefined).map((c) => c.id), ...r.skippedTargets])),
 ];
 const labelOf = (id: string): string =>
-  reports.flatMap((r) => r.comparisons).find((c) => c.id === id)?.label ?? id.replace(/^target\.cpu\./, 'CPU per request: ');
+  reports.flatMap((r) => r.comparisons).find((c) => c.id === id)?.label ??
+  id.replace(/^target\.cpu\./, 'CPU per request: ').replace('/', ' / ');
 const limitOf = (id: string): string => {
   const c = reports.flatMap((r) => r.comparisons).find((x) => x.id === id && x.limit !== undefined);
   return c === undefined ? '' : ` (${c.strict === true ? '<' : '≤'} ${c.limit})`;

@@ -1,7 +1,7 @@
 /**
  * Child process of the HTTP benchmark: the load generator (autocannon), in a
  * process of its own so that its CPU time is never billed to the server.
- * Each `{ type: 'load', url, connections, seconds }` message over the IPC
+ * Each `{ type: 'load', url, connections, pipelining, seconds }` message over the IPC
  * channel runs one bounded autocannon run and answers `{ type: 'loaded', ... }`;
  * `{ type: 'ready' }` says the child has loaded autocannon.
  *
@@ -15,6 +15,7 @@ export interface LoadRequest {
   readonly type: 'load';
   readonly url: string;
   readonly connections: number;
+  readonly pipelining: number;
   readonly seconds: number;
 }
 
@@ -37,7 +38,7 @@ process.on('message', (message: LoadRequest) => {
     {
       url: message.url,
       connections: message.connections,
-      pipelining: 1,
+      pipelining: message.pipelining,
       duration: message.seconds,
       // The run stops at the first sample after `duration`: sample often so it stops on time.
       sampleInt: 100,

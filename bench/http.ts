@@ -21,6 +21,7 @@
  *   --seconds <s>        load per variant and round (default 0.5: short windows pair the variants closely in time)
  *   --warmup <s>         load per server before the first round (default 3)
  *   --connections <n>    concurrent connections (default 50)
+ *   --pipelining <n>     requests in flight per connection (default 1: none)
  *   --only <id>          measure only this variant (repeatable; "none" and "als.run" are always kept)
  *   --out <file>         where to write the JSON
  *   --profile <id>       instead of the rounds: CPU-profile this variant's server under load (repeatable)
@@ -48,6 +49,7 @@ const { values: flags } = parseArgs({
     seconds: { type: 'string' },
     warmup: { type: 'string' },
     connections: { type: 'string' },
+    pipelining: { type: 'string' },
     only: { type: 'string', multiple: true },
     out: { type: 'string' },
     profile: { type: 'string', multiple: true },
@@ -67,6 +69,7 @@ const quick = flags.quick === true;
 const rounds = positive('rounds', flags.rounds, quick ? 1 : 20, true);
 const seconds = positive('seconds', flags.seconds, quick ? 0.2 : 0.5, false);
 const connections = positive('connections', flags.connections, quick ? 10 : 50, true);
+const pipelining = positive('pipelining', flags.pipelining, 1, true);
 /**
  * Load before the first round, so that every server is optimised before it is
  * measured (a cold server costs 2-4x the CPU per request for its first
@@ -259,7 +262,7 @@ async function startServer(variant: Variant, cpu: number | undefined): Promise<S
 }
 
 async function load(loader: Child, url: string, loadSeconds: number): Promise<LoadResult> {
-  const request: LoadRequest = { type: 'load', url, connections, seconds: loadSeconds };
+  const request: LoadRequest = { type: 'load', url, connections, pipelining, seconds: loadSeconds };
   loader.send(request);
   const result = (await loader.next(['loaded'], loadSeconds * 1000 + STEP_TIMEOUT_MS)) as unknown as LoadResult;
   if (result.failures > 0) throw new Error(`${url}: ${result.failures} requests failed (errors, timeouts or non-2xx)`);
@@ -501,7 +504,7 @@ function report(servers: readonly Server[], skipped: ReadonlyMap<string, string>
   });
   const header = [
     `contextvars HTTP benchmark — Node ${process.version} (V8 ${process.versions.v8}), storage: ${storageKind}`,
-    `${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}; node:http on 127.0.0.1, autocannon, ${connections} connections; ` +
+    `${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}; node:http on 127.0.0.1, autocannon, ${connections} connections${pipelining > 1 ? ` × ${pipelining} pipelined` : ''}; ` +
       `${quick ? 'quick run, ' : ''}${rounds} interleaved rounds of ${seconds} s per variant; ` +
       (pinned === undefined ? 'not pinned (no taskset or one CPU)' : `servers on CPU ${pinned[0]}, load generator on CPU ${pinned[1]}`),
     `load average ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end; ` +
@@ -552,6 +555,7 @@ function report(servers: readonly Server[], skipped: ReadonlyMap<string, string>
     secondsPerMeasurement: seconds,
     warmupSeconds,
     connections,
+    pipelining,
     pinned: pinned === undefined ? null : { server: pinned[0], load: pinned[1] },
     seconds: Math.round((Date.now() - started) / 1000),
     loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
