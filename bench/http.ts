@@ -538,7 +538,7 @@ function report(servers: readonly Server[], skipped: ReadonlyMap<string, string>
   console.log(
     `\n${verdicts.length - failed.length}/${verdicts.length} targets PASS` +
       `${failed.length > 0 ? `; FAIL: ${failed.map((c) => c.id).join(', ')}` : ''}` +
-      `${verdicts.length < targets.length ? `; ${targets.length - verdicts.length} skipped` : ''}`,
+      `${verdicts.length < targets.length ? `; ${targets.length - verdicts.length} skipped or not measured` : ''}`,
   );
 
   const json = {
