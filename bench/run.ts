@@ -29,6 +29,7 @@ import { CPythonSession, cpythonLabel } from './cpython.ts';
 import { hamtGroups } from './hamt-ops.ts';
 import { opentelemetryGroups } from './opentelemetry-ops.ts';
 import { clockName, hasGc, measureGroup, sinkValue, useClock, type ExternalCases, type Measurement } from './harness.ts';
+import { formatNs, limitText, percent, table } from './report.ts';
 import { compare, type Comparison } from './targets.ts';
 
 const { values: flags } = parseArgs({
@@ -155,30 +156,6 @@ const comparisons = compare(measurements, (id) => groupOfId.get(id));
 
 // ---------------------------------------------------------------------------
 // Output
-
-function formatNs(ns: number): string {
-  if (!Number.isFinite(ns)) return '-';
-  if (ns < 10) return ns.toFixed(2);
-  if (ns < 1000) return ns.toFixed(1);
-  return Math.round(ns).toLocaleString('en-US');
-}
-
-function percent(spread: number): string {
-  return `±${(spread * 100).toFixed(1)}%`;
-}
-
-function table(header: readonly string[], rows: readonly (readonly string[])[], alignRight: readonly boolean[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]): string =>
-    `| ${cells.map((cell, i) => (alignRight[i] === true ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (alignRight[i] === true ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
-  return [line(header), rule, ...rows.map(line)].join('\n');
-}
-
-function limitText(c: Comparison): string {
-  if (c.limit === undefined) return '';
-  return `${c.strict === true ? '<' : '≤'} ${c.limit}`;
-}
 
 const measurementRows = [...measurements.values()].map((m) => [
   groupOfId.get(m.id)!,

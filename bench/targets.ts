@@ -156,13 +156,17 @@ function specs(): ComparisonSpec[] {
   return list;
 }
 
-/** Every comparison whose two sides were measured; `groupOf` tells whether they share rounds. */
+/**
+ * Every comparison of `list` (default: the micro-benchmark's) whose two sides
+ * were measured; `groupOf` tells whether they share rounds.
+ */
 export function compare(
   measurements: ReadonlyMap<string, Measurement>,
   groupOf: (id: string) => string | undefined,
+  list: readonly ComparisonSpec[] = specs(),
 ): Comparison[] {
   const comparisons: Comparison[] = [];
-  for (const spec of specs()) {
+  for (const spec of list) {
     const a = measurements.get(spec.numerator);
     const b = measurements.get(spec.denominator);
     if (a === undefined || b === undefined) continue;

@@ -1,8 +1,8 @@
 /**
- * The benchmark suite runs end to end: `npm run bench -- --quick` finishes,
- * prints its tables and writes the JSON report with every expected row. No
- * timing is asserted here (timing belongs to the benchmark itself); the
- * ratios only have to be real numbers.
+ * The benchmark suites run end to end: `npm run bench -- --quick` and
+ * `npm run bench:http -- --quick` finish, print their tables and write the
+ * JSON report with every expected row. No timing is asserted here (timing
+ * belongs to the benchmark itself); the ratios only have to be real numbers.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -101,6 +101,82 @@ test('npm run bench -- --quick writes a JSON report with every expected row', ()
       assert.ok(Number.isFinite(c.ratio) && c.ratio > 0, `${id}: ratio ${c.ratio}`);
       assert.equal(typeof c.limit, 'number', `${id} has no limit`);
       assert.equal(typeof c.pass, 'boolean', `${id} has no verdict`);
+    }
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+interface HttpReport {
+  benchmark: string;
+  node: string;
+  quick: boolean;
+  variants: { id: string; status: 'measured' | 'skipped'; reason?: string }[];
+  measurements: { id: string; variant: string; metric: string; value: number; samples: number[]; requests: number }[];
+  comparisons: { id: string; ratio: number; limit?: number; pass?: boolean }[];
+  skippedTargets: string[];
+}
+
+/** Variants that exist on every supported Node; the others light up when their API does. */
+const HTTP_ALWAYS = ['none', 'als.run', 'als.enterWith', 'set', 'context.run', 'ten.using', 'cls-hooked'];
+const HTTP_DETECTED = ['ten.run', 'asyncContext.run'];
+const HTTP_METRICS = ['cpu', 'rps', 'p50', 'p99', 'heap'];
+const HTTP_TARGETS = [
+  'target.cpu.set/als.run',
+  'target.cpu.context.run/als.run',
+  'target.cpu.ten.run/als.run',
+  'target.cpu.ten.using/als.run',
+  ...['set', 'context.run', 'ten.run', 'ten.using', 'asyncContext.run'].map((id) => `target.cpu.${id}/cls-hooked`),
+];
+
+test('npm run bench:http -- --quick serves every variant and writes a JSON report', () => {
+  const directory = mkdtempSync(join(tmpdir(), 'contextvars-bench-http-'));
+  try {
+    const out = join(directory, 'http.json');
+    const result = spawnSync('npm', ['run', 'bench:http', '--', '--quick', '--out', out], { encoding: 'utf8' });
+    assert.equal(result.status, 0, `bench:http exited with ${result.status}:\n${result.stdout}\n${result.stderr}`);
+    assert.match(result.stdout, /\| variant +\|.*\| +CPU µs\/req \|/);
+    assert.match(result.stdout, /targets PASS/);
+
+    const report = JSON.parse(readFileSync(out, 'utf8')) as HttpReport;
+    assert.equal(report.benchmark, 'http');
+    assert.equal(report.node, process.version);
+    assert.equal(report.quick, true);
+
+    const status = new Map(report.variants.map((v) => [v.id, v]));
+    for (const id of HTTP_ALWAYS) assert.equal(status.get(id)?.status, 'measured', `${id} was not measured`);
+    for (const id of HTTP_DETECTED) {
+      const variant = status.get(id);
+      assert.ok(variant !== undefined, `${id} is missing from the report`);
+      if (variant.status === 'skipped') assert.match(variant.reason ?? '', /not available/, `${id} skipped without saying why`);
+    }
+
+    const measured = new Map(report.measurements.map((m) => [m.id, m]));
+    for (const variant of report.variants.filter((v) => v.status === 'measured')) {
+      for (const metric of HTTP_METRICS) {
+        const m = measured.get(`http.${metric}.${variant.id}`);
+        assert.ok(m !== undefined, `no ${metric} for ${variant.id}`);
+        assert.ok(m.samples.length > 0 && m.requests > 0, `${m.id}: no samples or no requests`);
+        // Latency percentiles are whole milliseconds and may be 0 on a fast machine.
+        const floor = metric === 'p50' || metric === 'p99' ? 0 : Number.MIN_VALUE;
+        assert.ok(Number.isFinite(m.value) && m.value >= floor, `${m.id}: ${m.value}`);
+      }
+    }
+
+    const compared = new Map(report.comparisons.map((c) => [c.id, c]));
+    for (const id of HTTP_TARGETS) {
+      const c = compared.get(id);
+      if (c === undefined) {
+        assert.ok(report.skippedTargets.includes(id), `target ${id} neither measured nor reported as skipped`);
+        continue;
+      }
+      assert.ok(Number.isFinite(c.ratio) && c.ratio > 0, `${id}: ratio ${c.ratio}`);
+      assert.equal(typeof c.limit, 'number', `${id} has no limit`);
+      assert.equal(typeof c.pass, 'boolean', `${id} has no verdict`);
+    }
+    for (const id of report.skippedTargets) {
+      const [, variant] = /^target\.cpu\.(.+)\/[^/]+$/.exec(id) ?? [];
+      assert.equal(status.get(variant ?? '')?.status, 'skipped', `${id} skipped although ${variant} was measured`);
     }
   } finally {
     rmSync(directory, { recursive: true, force: true });
