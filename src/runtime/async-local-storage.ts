@@ -52,8 +52,15 @@ export function createAsyncLocalStorage(): ScopeStorage | MissingPrimitive {
     kind: 'async-context-frame',
     current: () => als.getStore(),
     enter: (scope) => als.enterWith(scope),
-    run: (scope, fn, args) => als.run(scope, fn, ...args),
+    // Through `call`: the runtime's run calls its callback with `this` null
+    // (Node 24+, Deno), and fn must see undefined, as a plain call gives.
+    run: (scope, fn, args) => als.run(scope, call, fn, args),
   };
+}
+
+/** Calls `fn(...args)` as a plain call: `this` is undefined in fn. */
+function call<A extends unknown[], R>(fn: (...args: A) => R, args: A): R {
+  return args.length === 0 ? (fn as () => R)() : fn(...args);
 }
 
 /**

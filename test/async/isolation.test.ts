@@ -56,56 +56,49 @@ function post(port: number, body: string): Promise<string> {
   });
 }
 
-test('scenario 13: a reset in a request listener changes nothing that later requests see', async () => {
+/**
+ * Three sequential POSTs to a server whose handler sets `user` twice and
+ * resets the second set in the request's 'end' listener, which runs in the
+ * socket's frame (the listen-time scope). Each answer is the value the
+ * handler started with. `inContext`: the server listens inside a Context.
+ */
+async function startValuesAfterListenerResets(inContext: boolean): Promise<string[]> {
   const user = new ContextVar<string>('user', { default: 'nobody' });
-  user.set('anonymous'); // set before listen(): the server's callbacks start from this scope
   const server = http.createServer((request, response) => {
     const seenAtStart = user.get();
-    let name = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (name += chunk));
+    request.resume();
     user.set('request');
     const elevated = user.set('admin');
-    request.on('end', () => {
-      user.reset(elevated); // runs in the socket's frame, whose scope is the listen-time one
-      response.end(`${seenAtStart}:${name}`);
-    });
-  });
-  const port = await listen(server);
-  try {
-    const answers: string[] = [];
-    for (const name of ['alice', 'bob', 'carol']) answers.push(await post(port, name));
-    assert.deepEqual(answers, ['anonymous:alice', 'anonymous:bob', 'anonymous:carol']);
-  } finally {
-    server.close();
-  }
-});
-
-test('scenario 13: a reset in a listener of a server started inside Context.run stays in its request', async () => {
-  const user = new ContextVar<string>('user', { default: 'nobody' });
-  const serverContext = new Context();
-  const server = http.createServer((request, response) => {
-    const seenAtStart = user.get();
-    const elevated = user.set('admin');
-    request.resume();
     request.on('end', () => {
       user.reset(elevated);
       response.end(seenAtStart);
     });
   });
-  const port = await serverContext.run(() => {
-    user.set('anonymous');
-    return listen(server); // the listening handle's callbacks start from this Context's scope
-  });
+  const startListening = () => {
+    user.set('anonymous'); // set before listen(): the server's callbacks start from this scope
+    return listen(server);
+  };
+  const port = await (inContext ? new Context().run(startListening) : startListening());
   try {
     const answers: string[] = [];
     for (const name of ['alice', 'bob', 'carol']) answers.push(await post(port, name));
-    assert.deepEqual(answers, ['anonymous', 'anonymous', 'anonymous']);
-    assert.equal(serverContext.get(user), 'anonymous');
+    return answers;
   } finally {
     server.close();
   }
-});
+}
+
+for (const inContext of [false, true]) {
+  const where = inContext ? 'inside Context.run' : 'at the root';
+  test(`scenario 13: a reset in a request listener changes nothing that later requests see (server ${where})`, async () => {
+    const answers = await startValuesAfterListenerResets(inContext);
+    assert.deepEqual(answers, [answers[0], answers[0], answers[0]]);
+    assert.ok(!['request', 'admin'].includes(answers[0]!), `a request started with ${answers[0]}`);
+  });
+  test(`S1: request handlers start from the values set before listen() (server ${where})`, async () => {
+    assert.deepEqual(await startValuesAfterListenerResets(inContext), ['anonymous', 'anonymous', 'anonymous']);
+  });
+}
 
 /** Splits a stream of HTTP/1.1 responses with Content-Length bodies into their bodies. */
 function responseBodies(stream: string): string[] {
