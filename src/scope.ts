@@ -297,6 +297,11 @@ export function runInScope<A extends unknown[], R>(scope: Scope, fn: (...args: A
  * recorded in the flow, and the caller's scope is back when fn returns.
  */
 export function runWithValue<A extends unknown[], R>(key: HamtKey, value: unknown, fn: (...args: A) => R, args: A): R {
-  const scope = currentScope();
-  return shared.run(new Scope(fullMapping(scope), scope.flow, scope.open, key, value), fn, args);
+  return shared.runDerived(withValue, key, value, fn, args);
+}
+
+/** The scope `runWithValue` enters: `current` with `key` at `value`. */
+function withValue(current: object | undefined, key: HamtKey, value: unknown): Scope {
+  const scope = (current as Scope | undefined) ?? root;
+  return new Scope(fullMapping(scope), scope.flow, scope.open, key, value);
 }

@@ -8,10 +8,9 @@
  * {@link ContextVarBaggagePropagator} carries chosen string variables to
  * other services as W3C baggage entries, through any propagator.
  *
- * Invariant: `with(ctx, fn)` runs fn in a copy of the current Context (as
- * `copyContext().run` does) with the variable set to ctx, so nothing fn
- * schedules can see a later restore (SEMANTICS D2 does not apply), and
- * changes fn makes to other ContextVars stay in that copy.
+ * Invariant: `with(ctx, fn)` scopes ctx to fn as `ContextVar.run` does
+ * (docs/semantics.md, S8): nothing can undo it for fn or what fn schedules,
+ * and neither the caller nor work started beside fn ever sees it.
  *
  * @module
  */
@@ -24,7 +23,9 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from '@opentelemetry/api';
-import { ContextVar, copyContext, Token, TokenContextError } from '../index.ts';
+import type { HamtKey } from '../hamt.ts';
+import { ContextVar, Token, TokenContextError } from '../index.ts';
+import { runWithValue } from '../scope.ts';
 
 // Resolved at run time as the core does: Node 20.0-20.3 has no Symbol.dispose.
 const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
@@ -57,7 +58,7 @@ let newAttachment: (token: Token<OtelContext>) => ContextAttachment;
  * Wraps the ContextVar token of an `attach`. `dispose` resets it where the
  * token allows (the flow that attached, also after an `await`: the reset then
  * also reaches code that resumes after an awaited function that attached,
- * SEMANTICS S3); from any other flow it makes the earlier context active in
+ * docs/semantics.md, S3); from any other flow it makes the earlier context active in
  * the disposing frame, as AsyncLocalStorageContextManager's `enterWith`
  * does. It never throws, and runs once.
  */
@@ -162,10 +163,10 @@ export class ContextVarContextManager implements ContextManager {
   }
 
   /**
-   * Calls `fn.call(thisArg, ...args)` with `context` active, in a copy of the
-   * current Context: everything fn schedules (continuations, timers, I/O)
-   * keeps `context`, and the caller's active context is unchanged when
-   * `with` returns or throws.
+   * Calls `fn.call(thisArg, ...args)` with `context` active, as
+   * {@link ContextVar.run} scopes a value: everything fn schedules
+   * (continuations, timers, I/O) keeps `context`, and the caller's active
+   * context is unchanged when `with` returns or throws.
    *
    * @example
    * ```ts
@@ -184,13 +185,9 @@ export class ContextVarContextManager implements ContextManager {
     thisArg?: ThisParameterType<F>,
     ...args: A
   ): ReturnType<F> {
-    // A closure with no arguments is the cheapest way through Context.run: passing
-    // variable, context, fn and args to a module-level function measured slower.
-    const variable = this.#variable;
-    return copyContext().run(() => {
-      variable.set(context);
-      return fn.apply(thisArg, args);
-    });
+    const key = this.#variable as unknown as HamtKey;
+    if (thisArg === undefined) return runWithValue(key, context, fn, args);
+    return runWithValue(key, context, (...callArgs: A) => fn.apply(thisArg, callArgs), args);
   }
 
   /**

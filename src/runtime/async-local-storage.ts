@@ -55,6 +55,7 @@ export function createAsyncLocalStorage(): ScopeStorage | MissingPrimitive {
     // Through `call`: the runtime's run calls its callback with `this` null
     // (Node 24+, Deno), and fn must see undefined, as a plain call gives.
     run: (scope, fn, args) => als.run(scope, call, fn, args),
+    runDerived: (derive, a, b, fn, args) => als.run(derive(als.getStore(), a, b), call, fn, args),
   };
 }
 
@@ -161,7 +162,22 @@ function callbackScopedStorage(
     // resource, restore it after (halves the cost of Context.run on Node 20).
     run(scope, fn, args) {
       const resource = executionAsyncResource() as Resource;
+      return runOn(resource, resource[resourceStore], scope, fn, args);
+    },
+    runDerived(derive, a, b, fn, args) {
+      const resource = executionAsyncResource() as Resource;
       const outerStore = resource[resourceStore];
+      return runOn(resource, outerStore, derive(enabled ? (outerStore as object | undefined) : undefined, a, b), fn, args);
+    },
+  };
+
+  function runOn<A extends unknown[], R>(
+    resource: Resource,
+    outerStore: unknown,
+    scope: object,
+    fn: (...args: A) => R,
+    args: A,
+  ): R {
       const outerRun = runResource;
       runResource = resource;
       if (enabled) {
@@ -176,6 +192,5 @@ function callbackScopedStorage(
         resource[resourceStore] = outerStore;
         runResource = outerRun;
       }
-    },
-  };
+  }
 }

@@ -32,6 +32,17 @@ export interface ScopeStorage {
   enter(scope: object): void;
   /** Calls `fn` with `scope` current; the previous scope is current again when it returns or throws. */
   run<A extends unknown[], R>(scope: object, fn: (...args: A) => R, args: A): R;
+  /**
+   * `run` with the scope `derive(current, a, b)` computes from the current
+   * one: the runtime reads the current scope once for both.
+   */
+  runDerived<A extends unknown[], R, P, Q>(
+    derive: (current: object | undefined, a: P, b: Q) => object,
+    a: P,
+    b: Q,
+    fn: (...args: A) => R,
+    args: A,
+  ): R;
 }
 
 /** The runtime's storage: AsyncLocalStorage where there is one, else the synchronous fallback. */

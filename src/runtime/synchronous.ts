@@ -21,5 +21,8 @@ export function createSynchronousStorage(): ScopeStorage {
         currentScope = outer;
       }
     },
+    runDerived(derive, a, b, fn, args) {
+      return this.run(derive(currentScope, a, b), fn, args);
+    },
   };
 }
