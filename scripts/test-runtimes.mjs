@@ -30,6 +30,11 @@ const KNOWN_FAILURES = {
       "connection's callback, and code the event loop runs next, start with it (docs/runtimes.md, Deno).",
     '10,000 concurrent flows through every scheduler and 500 sockets: zero mismatches':
       'The same Deno leak: a server socket callback sees the value the previous connection set.',
+    'S1: request handlers start from the values set before listen() (server at the root)':
+      "Deno's node:http server calls its request handler in an empty AsyncLocalStorage context, not in the one " +
+      'current at listen() (docs/runtimes.md, Deno). No value leaks between requests.',
+    'S1: request handlers start from the values set before listen() (server in a Context)':
+      "The same: Deno's node:http request handlers do not start from the listen-time values.",
   },
 };
 
