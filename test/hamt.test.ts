@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
 import { Hamt, __checkInvariants, __dump } from '../src/hamt.ts';
-import { HashKey } from './conformance/hash-key.ts';
+import { HashKey } from './support/hash-key.ts';
 
 type Map_ = Hamt<HashKey, unknown>;
 

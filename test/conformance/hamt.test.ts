@@ -22,7 +22,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 import { Hamt, __checkInvariants, __dump } from '../../src/hamt.ts';
-import { CrashingHashKey, HashKey, HashingError, seededRandom, stringHash } from './hash-key.ts';
+import { CrashingHashKey, HashKey, HashingError, seededRandom, stringHash } from '../support/hash-key.ts';
 
 type Map_ = Hamt<HashKey, unknown>;
 

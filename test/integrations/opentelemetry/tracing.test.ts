@@ -18,9 +18,9 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
-import { callLater, ContextVar, copyContext, createTask, gather } from '../../src/index.ts';
-import { ContextVarContextManager } from '../../src/integrations/opentelemetry.ts';
-import { runExample } from '../support/run-example.ts';
+import { callLater, ContextVar, copyContext, createTask, gather } from '../../../src/index.ts';
+import { ContextVarContextManager } from '../../../src/integrations/opentelemetry.ts';
+import { runExample } from '../../support/run-example.ts';
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });

@@ -20,7 +20,7 @@ import {
   TaskGroup,
   TaskGroupClosedError,
   TaskGroupError,
-} from '../../src/index.ts';
+} from '../src/index.ts';
 
 const v = new ContextVar<unknown>('v', { default: 'd' });
 

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createContextKey, ROOT_CONTEXT, type Context as OtelContext } from '@opentelemetry/api';
-import { ContextVarContextManager } from '../../src/integrations/opentelemetry.ts';
+import { ContextVarContextManager } from '../../../src/integrations/opentelemetry.ts';
 
 /** The original passes plain strings as contexts in several cases; the manager stores any value. */
 const scope = (name: string): OtelContext => name as unknown as OtelContext;
