@@ -567,3 +567,28 @@ test('copyContext inside a task sees the task, not the caller', async () => {
   assert.equal((await task).get(v), 'in task');
   assert.equal(copyContext().get(v), undefined);
 });
+
+describe('where ours differs from asyncio (pinned)', () => {
+  const cvar = new ContextVar('cvar', { default: 'nope' });
+
+  // Differs: asyncio.create_task is lazy (the body starts on a later loop turn); createTask starts it at once, like an eager task.
+  test('create_task: the body runs before create_task returns', async () => {
+    const order: string[] = [];
+    const task = createTask(async () => {
+      order.push('task body');
+    });
+    order.push('after createTask');
+    await task;
+    assert.deepEqual(order, ['task body', 'after createTask']);
+  });
+
+  // Differs: Python accepts create_task(context=ctx) while ctx is running (the task starts later); ours enters ctx at once, so it throws.
+  test('create_task(context=ctx) from inside ctx.run', () => {
+    const ctx = copyContext();
+    assert.throws(
+      () => ctx.run(() => createTask(async () => cvar.set('in task'), { context: ctx })),
+      ContextReentryError,
+    );
+    assert.equal(ctx.get(cvar), undefined);
+  });
+});

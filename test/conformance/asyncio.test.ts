@@ -35,7 +35,6 @@ import {
   callLater,
   callSoon,
   Context,
-  ContextReentryError,
   ContextVar,
   copyContext,
   createTask,
@@ -336,30 +335,5 @@ describe('loop.call_soon / loop.call_later (documented behaviour)', () => {
       assert.equal(cvar.get(), 'after');
       assert.equal(handle.cancelled, true);
     });
-  });
-});
-
-describe('where ours differs from asyncio (pinned)', () => {
-  const cvar = new ContextVar('cvar', { default: 'nope' });
-
-  // Differs: asyncio.create_task is lazy (the body starts on a later loop turn); createTask starts it at once, like an eager task.
-  test('create_task: the body runs before create_task returns', async () => {
-    const order: string[] = [];
-    const task = createTask(async () => {
-      order.push('task body');
-    });
-    order.push('after createTask');
-    await task;
-    assert.deepEqual(order, ['task body', 'after createTask']);
-  });
-
-  // Differs: Python accepts create_task(context=ctx) while ctx is running (the task starts later); ours enters ctx at once, so it throws.
-  test('create_task(context=ctx) from inside ctx.run', () => {
-    const ctx = copyContext();
-    assert.throws(
-      () => ctx.run(() => createTask(async () => cvar.set('in task'), { context: ctx })),
-      ContextReentryError,
-    );
-    assert.equal(ctx.get(cvar), undefined);
   });
 });

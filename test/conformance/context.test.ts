@@ -18,7 +18,6 @@ import {
   ContextReentryError,
   ContextVar,
   copyContext,
-  createTask,
   gather,
   LookupError,
   Token,
@@ -594,74 +593,4 @@ test('test_context_manager_rejects_nonentered_exit', () => {
     ctx.run(() => 'entered'),
     'entered',
   );
-});
-
-test('Context is a read-only Map: forEach, iteration, size and no mutators', () => {
-  const a = new ContextVar('a');
-  const b = new ContextVar('b');
-  const ctx = new Context();
-  ctx.run(() => {
-    a.set(1);
-    b.set(2);
-  });
-  const seen = new Map<ContextVar<unknown>, unknown>();
-  ctx.forEach((value, key, map) => {
-    assert.equal(map, ctx);
-    seen.set(key, value);
-  });
-  assert.deepEqual(seen, new Map<ContextVar<unknown>, unknown>([[a, 1], [b, 2]]));
-  assert.equal(new Map(ctx).size, 2);
-  const readonly: ReadonlyMap<ContextVar<unknown>, unknown> = ctx;
-  assert.equal(readonly.get(a), 1);
-  for (const mutator of ['set', 'delete', 'clear']) assert.equal(mutator in ctx, false);
-});
-
-test('a ContextVar default may itself be undefined, distinct from no default', () => {
-  const withUndefined = new ContextVar<string | undefined>('u', { default: undefined });
-  const withoutDefault = new ContextVar<string>('n');
-  assert.equal(withUndefined.get(), undefined);
-  assert.throws(() => withoutDefault.get(), LookupError);
-  assert.equal(withoutDefault.get(undefined), undefined);
-  assert.equal(String(withUndefined), "<ContextVar name='u' default=undefined>");
-});
-
-test('get(fallback) wins over the default; equal names are distinct variables', () => {
-  const x = new ContextVar('same', { default: 'd' });
-  const y = new ContextVar('same', { default: 'd' });
-  assert.equal(x.get('f'), 'f');
-  const ctx = new Context();
-  ctx.run(() => {
-    x.set('x');
-    assert.equal(y.get(), 'd');
-  });
-  assert.ok(ctx.has(x));
-  assert.ok(!ctx.has(y));
-});
-
-test('errors are exported classes with stable names', () => {
-  for (const [Cls, name] of [
-    [LookupError, 'LookupError'],
-    [TokenVarMismatchError, 'TokenVarMismatchError'],
-    [TokenContextError, 'TokenContextError'],
-    [TokenUsedError, 'TokenUsedError'],
-    [ContextReentryError, 'ContextReentryError'],
-  ] as const) {
-    const error = Cls === LookupError ? new LookupError('v') : new Cls('m');
-    assert.ok(error instanceof Error);
-    assert.ok(error instanceof Cls);
-    assert.equal(error.name, name);
-  }
-  assert.equal(new LookupError('v').variableName, 'v');
-});
-
-test('a task made in one Context and tokens stay in their flows', async () => {
-  const v = new ContextVar('v', { default: 0 });
-  const task = createTask(async () => {
-    const t = v.set(1);
-    await sleep(1);
-    return t;
-  });
-  const token = await task;
-  assert.throws(() => v.reset(token), TokenContextError);
-  assert.equal(task.context.get(v), 1);
 });

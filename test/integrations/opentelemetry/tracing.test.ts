@@ -20,7 +20,6 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { callLater, ContextVar, copyContext, createTask, gather } from '../../../src/index.ts';
 import { ContextVarContextManager } from '../../../src/integrations/opentelemetry.ts';
-import { runExample } from '../../support/run-example.ts';
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -204,13 +203,4 @@ test('100 concurrent HTTP requests: each server span is the child of its own cli
   } finally {
     server.close();
   }
-});
-
-test('examples/opentelemetry.ts runs: each trace is client -> server request -> its own three children', async () => {
-  const { code, stdout } = await runExample('opentelemetry.ts');
-  assert.equal(code, 0);
-  const expected = [1, 2, 3].map((n) =>
-    [`client /orders/${n}`, `  GET /orders/${n}`, '    cache.get', '    db.query', '    render'].join('\n'),
-  );
-  assert.deepEqual(stdout.trim().split('\n\n'), expected);
 });
