@@ -181,7 +181,7 @@ export function measureGroup(
       const p = prepared[index];
       if (p === undefined) {
         const sample = external!.round();
-        external!.cases.forEach((c, i) => externalSamples[i]!.push(sample[c.key] ?? Number.NaN));
+        for (const [i, c] of external!.cases.entries()) externalSamples[i]!.push(sample[c.key] ?? Number.NaN);
         continue;
       }
       collectYoung();

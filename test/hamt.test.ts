@@ -287,7 +287,7 @@ test('a bitmap node becomes an array node at 17 slots and a bitmap node again be
     const low = shift === 0 ? 0 : 0b10101;
     const keys = Array.from({ length: 18 }, (_, i) => new HashKey((i << shift) | low, `k${i}`));
     let h = Hamt.empty<HashKey, number>();
-    keys.slice(0, 16).forEach((key, i) => (h = h.set(key, i)));
+    for (const [i, key] of keys.slice(0, 16).entries()) h = h.set(key, i);
     assert.equal(__checkInvariants(h).arrayNodes, 0);
     h = h.set(keys[16] as HashKey, 16);
     assert.equal(__checkInvariants(h).arrayNodes, 1, `17 slots at shift ${shift}`);
@@ -298,7 +298,7 @@ test('a bitmap node becomes an array node at 17 slots and a bitmap node again be
     const stats = __checkInvariants(h);
     assert.equal(stats.arrayNodes, 0, `15 children at shift ${shift}`);
     assert.equal(h.size, 15);
-    keys.slice(1, 16).forEach((key, i) => assert.equal(h.get(key), i + 1));
+    for (const [i, key] of keys.slice(1, 16).entries()) assert.equal(h.get(key), i + 1);
     // Left: one bitmap node per level down to where the array node was.
     assert.equal(stats.bitmapNodes, shift / 5 + 1);
   }

@@ -59,7 +59,8 @@ class Watch {
   survivors(): Record<string, { watched: number; alive: number; finalized: number }> {
     const byKind: Record<string, { watched: number; alive: number; finalized: number }> = {};
     for (const { kind, ref } of this.#refs) {
-      const entry = (byKind[kind] ??= { watched: 0, alive: 0, finalized: this.#finalized.get(kind) ?? 0 });
+      byKind[kind] ??= { watched: 0, alive: 0, finalized: this.#finalized.get(kind) ?? 0 };
+      const entry = byKind[kind];
       entry.watched += 1;
       if (ref.deref() !== undefined) entry.alive += 1;
     }

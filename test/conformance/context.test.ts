@@ -23,7 +23,6 @@ import {
   Token,
   TokenContextError,
   TokenUsedError,
-  TokenVarMismatchError,
 } from '../../src/index.ts';
 
 /** Python's @isolated_context: each test runs in a fresh, empty Context. */

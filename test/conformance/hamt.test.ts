@@ -223,7 +223,7 @@ test('test_hamt_collision_3', () => {
   const D = new HashKey(0b10000000_00000000_00000000_00000000, 'D');
   const E = new HashKey(0b00000000_00000000_00000000_00000000, 'E');
 
-  let h = hamtOf(
+  const h = hamtOf(
     [C, 'C'],
     [D, 'D'],
     [E, 'E'],
@@ -708,7 +708,7 @@ test('test_hamt_items_1', () => {
   const E = new HashKey(104, 'E');
   const F = new HashKey(110, 'F');
 
-  let h = hamtOf(
+  const h = hamtOf(
     [A, 'a'],
     [B, 'b'],
     [C, 'c'],
@@ -736,7 +736,7 @@ test('test_hamt_items_2', () => {
   const E = new HashKey(100100, 'E');
   const F = new HashKey(110, 'F');
 
-  let h = hamtOf(
+  const h = hamtOf(
     [A, 'a'],
     [B, 'b'],
     [C, 'c'],
@@ -760,7 +760,7 @@ test('test_hamt_keys_1', () => {
   const E = new HashKey(100100, 'E');
   const F = new HashKey(110, 'F');
 
-  let h = hamtOf(
+  const h = hamtOf(
     [A, 'a'],
     [B, 'b'],
     [C, 'c'],

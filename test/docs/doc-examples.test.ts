@@ -83,7 +83,7 @@ function codeBlocks(file: string, text: string): CodeBlock[] {
     }
     const close = /^ {0,3}(`{3,}|~{3,})\s*$/.exec(line);
     if (close && close[1]![0] === open.fence[0] && close[1]!.length >= open.fence.length) {
-      blocks.push({ file, line: open.line, language: open.language, code: open.body.join('\n') + '\n' });
+      blocks.push({ file, line: open.line, language: open.language, code: `${open.body.join('\n')}\n` });
       open = undefined;
       return;
     }

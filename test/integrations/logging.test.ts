@@ -93,7 +93,7 @@ test('pino mixin under 200 concurrent HTTP requests: every line carries its own 
     const bodies = await Promise.all(
       Array.from({ length: REQUESTS }, (_, n) => get(port, `/?n=${n}`, { 'x-request-id': `req-${n}` })),
     );
-    bodies.forEach((body, n) => assert.equal(body, `req-${n}`));
+    for (const [n, body] of bodies.entries()) assert.equal(body, `req-${n}`);
   } finally {
     server.close();
   }

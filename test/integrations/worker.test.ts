@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
 import { Context, ContextVar, createTask } from 'contextvars';
 import {

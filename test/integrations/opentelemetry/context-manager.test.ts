@@ -79,6 +79,7 @@ describe('ContextVarContextManager (ported from AsyncLocalStorageContextManager)
     it('should forward this, arguments and return value', () => {
       function fnWithThis(this: string, a: string, b: number): string {
         assert.equal(this, 'that');
+        // biome-ignore lint/complexity/noArguments: the case checks how many arguments arrived, which a rest parameter would hide
         assert.equal(arguments.length, 2);
         assert.equal(a, 'one');
         assert.equal(b, 2);
@@ -231,7 +232,8 @@ describe('ContextVarContextManager (ported from AsyncLocalStorageContextManager)
     });
 
     it('should not influence other instances', () => {
-      const other = (otherContextManager = new ContextVarContextManager().enable());
+      otherContextManager = new ContextVarContextManager().enable();
+      const other = otherContextManager;
       const context = ROOT_CONTEXT.setValue(key1, 2);
       const otherContext = ROOT_CONTEXT.setValue(key1, 3);
       contextManager.with(context, () => {
@@ -291,7 +293,8 @@ describe('ContextVarContextManager (ported from AsyncLocalStorageContextManager)
     });
 
     it('should not influence other instances', () => {
-      const other = (otherContextManager = new ContextVarContextManager().enable());
+      otherContextManager = new ContextVarContextManager().enable();
+      const other = otherContextManager;
       const context = ROOT_CONTEXT.setValue(key1, 2);
       const otherContext = ROOT_CONTEXT.setValue(key1, 3);
       let called = false;
@@ -427,7 +430,8 @@ describe('ContextVarContextManager (ported from AsyncLocalStorageContextManager)
 
     it('should not influence other instances', () => {
       const ee = new EventEmitter();
-      const other = (otherContextManager = new ContextVarContextManager().enable());
+      otherContextManager = new ContextVarContextManager().enable();
+      const other = otherContextManager;
       const context = ROOT_CONTEXT.setValue(key1, 2);
       const otherContext = ROOT_CONTEXT.setValue(key1, 3);
       const patchedEE = other.bind(otherContext, contextManager.bind(context, ee));
