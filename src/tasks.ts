@@ -6,7 +6,7 @@
  * @module
  */
 import { brand } from './brand.ts';
-import { assertFunction, Context, contextOf, contextOption, currentScope, describe } from './context.ts';
+import { assertFunction, type Context, contextOf, contextOption, currentScope, describe } from './context.ts';
 import { named, TaskGroupClosedError } from './errors.ts';
 
 /**
@@ -29,6 +29,10 @@ export interface TaskOptions {
 }
 
 let tasksCreated = 0;
+
+/** Proves a Task construction comes from createTask: `new Task()` elsewhere is refused. */
+const TASK_KEY: unique symbol = Symbol('Task');
+let newTask: <T>(fn: () => T | PromiseLike<T>, options: TaskOptions | undefined) => Task<T>;
 
 /**
  * A function running in its own flow (Python's `asyncio.Task`): nothing it
@@ -56,8 +60,9 @@ export class Task<T> implements PromiseLike<T> {
   readonly #result: Promise<T>;
   #done = false;
 
-  /** @internal Use {@link createTask}. */
-  constructor(fn: () => T | PromiseLike<T>, options: TaskOptions = {}) {
+  /** Use {@link createTask}. */
+  private constructor(key: typeof TASK_KEY, fn: () => T | PromiseLike<T>, options: TaskOptions = {}) {
+    if (key !== TASK_KEY) throw new TypeError('Tasks are made by createTask(), not by new Task()');
     assertFunction(fn, 'createTask');
     const context = contextOption(options.context, 'createTask');
     this.context = context;
@@ -68,6 +73,10 @@ export class Task<T> implements PromiseLike<T> {
     this.#result = context.run(start, fn).finally(() => {
       this.#done = true;
     });
+  }
+
+  static {
+    newTask = (fn, options) => new Task(TASK_KEY, fn, options);
   }
 
   /**
@@ -86,6 +95,7 @@ export class Task<T> implements PromiseLike<T> {
   }
 
   /** Attaches callbacks for the task's result, as `Promise.prototype.then` does; `await task` calls it. */
+  // biome-ignore lint/suspicious/noThenProperty: a Task is awaitable by design, as an asyncio Task is
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
@@ -137,7 +147,7 @@ function start<T>(fn: () => T | PromiseLike<T>): Promise<T> {
  * ```
  */
 export function createTask<T>(fn: () => T | PromiseLike<T>, options?: TaskOptions): Task<Awaited<T>> {
-  return new Task(fn as () => Awaited<T>, options);
+  return newTask(fn as () => Awaited<T>, options);
 }
 
 /**

@@ -149,7 +149,7 @@ describe('createTask', () => {
     assert.match(task.name, /^Task-\d+$/);
     assert.equal(createTask(() => 0, { name: 'loader' }).name, 'loader');
     assert.equal(Object.prototype.toString.call(task), '[object Task]');
-    assert.equal(await task.then((value) => value + '!'), 'x!');
+    assert.equal(await task.then((value) => `${value}!`), 'x!');
     assert.equal(await createTask(() => Promise.reject(new Error('no'))).catch((error: unknown) => (error as Error).message), 'no');
     let finished = false;
     assert.equal(
@@ -160,6 +160,12 @@ describe('createTask', () => {
     );
     assert.equal(finished, true);
     assert.match(String(task), /done/);
+  });
+
+  test('new Task() is refused with a TypeError that points to createTask', () => {
+    // The constructor is private: `new Task(fn)` does not compile, and at run time it is refused.
+    const NewTask = Task as unknown as new (...args: unknown[]) => unknown;
+    assert.throws(() => new NewTask(async () => 1), { name: 'TypeError', message: /createTask\(\)/ });
   });
 });
 
