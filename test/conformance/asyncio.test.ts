@@ -41,9 +41,8 @@ import {
   gather,
   TaskGroup,
 } from '../../src/index.ts';
+import { seeded } from '../support/random.ts';
 
-const randomBetween = (low: number, high: number): number => low + Math.random() * (high - low);
-const randomInt = (low: number, high: number): number => Math.floor(randomBetween(low, high + 1));
 
 describe('test_tasks.py', () => {
   test('test_context_1', async () => {
@@ -101,26 +100,30 @@ describe('test_tasks.py', () => {
     assert.equal(cvar.get(), 'nope');
   });
 
-  test('test_context_3', async () => {
-    // 100 tasks in parallel, each modifying cvar.
-    const cvar = new ContextVar('cvar', { default: -1 });
+  test(
+    'test_context_3',
+    seeded(async (random) => {
+      // 100 tasks in parallel, each modifying cvar.
+      const cvar = new ContextVar('cvar', { default: -1 });
 
-    async function sub(num: number): Promise<void> {
-      for (let i = 0; i < 10; i++) {
-        cvar.set(num + i);
-        await sleep(randomBetween(1, 50));
-        assert.equal(cvar.get(), num + i);
+      async function sub(num: number): Promise<void> {
+        for (let i = 0; i < 10; i++) {
+          cvar.set(num + i);
+          await sleep(random.between(1, 50));
+          assert.equal(cvar.get(), num + i);
+        }
       }
-    }
 
-    async function main(): Promise<void> {
-      const tasks = Array.from({ length: 100 }, () => createTask(() => sub(randomInt(0, 10))));
-      await gather(...tasks);
-    }
+      async function main(): Promise<void> {
+        const tasks = Array.from({ length: 100 }, () => createTask(() => sub(random.int(0, 10))));
+        await gather(...tasks);
+      }
 
-    await main();
-    assert.equal(cvar.get(), -1);
-  });
+      await main();
+      assert.equal(cvar.get(), -1);
+    }),
+  );
+
 
   /** test_context_4/5/6 share this body; Python spells "create a task" three ways. */
   async function runTasksInOneContext(): Promise<unknown[]> {

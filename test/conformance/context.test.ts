@@ -24,6 +24,7 @@ import {
   TokenContextError,
   TokenUsedError,
 } from '../../src/index.ts';
+import { seeded } from '../support/random.ts';
 
 /** Python's @isolated_context: each test runs in a fresh, empty Context. */
 function isolated(fn: () => void): () => void {
@@ -361,21 +362,24 @@ test('test_context_copy_1', () => {
   assert.equal(ran, 2);
 });
 
-test('test_context_threads_1', async () => {
-  // Threads become concurrent asynchronous flows (each a task with its own copy).
-  const cvar = new ContextVar<number>('cvar');
-  async function sub(num: number): Promise<number> {
-    for (let i = 0; i < 10; i++) {
-      cvar.set(num + i);
-      await sleep(1 + Math.floor(Math.random() * 10));
-      assert.equal(cvar.get(), num + i);
+test(
+  'test_context_threads_1',
+  seeded(async (random) => {
+    // Threads become concurrent asynchronous flows (each a task with its own copy).
+    const cvar = new ContextVar<number>('cvar');
+    async function sub(num: number): Promise<number> {
+      for (let i = 0; i < 10; i++) {
+        cvar.set(num + i);
+        await sleep(random.int(1, 10));
+        assert.equal(cvar.get(), num + i);
+      }
+      return num;
     }
-    return num;
-  }
-  const results = await gather(...Array.from({ length: 10 }, (_, num) => () => sub(num)));
-  assert.deepEqual(results, Array.from({ length: 10 }, (_, num) => num));
-  assert.throws(() => cvar.get(), LookupError);
-});
+    const results = await gather(...Array.from({ length: 10 }, (_, num) => () => sub(num)));
+    assert.deepEqual(results, Array.from({ length: 10 }, (_, num) => num));
+    assert.throws(() => cvar.get(), LookupError);
+  }),
+);
 
 // Python 3.14: `with var.set(value):` resets on exit. TypeScript: `using _ = var.set(value)`.
 
