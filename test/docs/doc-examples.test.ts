@@ -22,6 +22,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { dirname, join, relative } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { canRun, needs } from '../support/programs.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // Generous: on a loaded two-core machine one block can take 30 s; a block that hangs still fails.
@@ -168,8 +169,10 @@ test('the README has a runnable TypeScript quickstart', () => {
 });
 
 describe('documentation code blocks', { concurrency: 4 }, () => {
+  const python = needs('python3', canRun('python3'));
   for (const { block, name, runner, path } of examples) {
-    test(name, async () => {
+    const [testName, options] = runner.extension === '.py' ? [python.name(name), python.options] : [name, {}];
+    test(testName, options, async () => {
       if (runner.extension !== '.py') assertBuilt();
       const [command, args] = runner.command(path);
       const outcome = await execute(command, args, TIMEOUT_MS);
