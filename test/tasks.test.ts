@@ -429,6 +429,7 @@ describe('callSoon and callLater', () => {
       const seen: unknown[] = [];
       v.set('scheduled');
       let ranSynchronously = true;
+      const laterRan = gate();
       callSoon(() => {
         seen.push(['soon', v.get(), ranSynchronously]);
         v.set('written by soon');
@@ -436,11 +437,12 @@ describe('callSoon and callLater', () => {
       callLater(2, () => {
         seen.push(['later', v.get()]);
         v.set('written by later');
+        laterRan.open();
       });
       ranSynchronously = false;
       v.set('after scheduling');
       await nextTurn();
-      await sleep(10);
+      await laterRan.opened;
       // Sorted: a late loop turn may run the due timer before the pending immediate.
       assert.deepEqual(seen.sort(), [
         ['later', 'scheduled'],
@@ -463,15 +465,17 @@ describe('callSoon and callLater', () => {
     );
     // Wait by causality, not by clock: a late loop turn can run a due timer before pending immediates.
     await nextTurn();
+    const laterRan = gate();
     callLater(
       1,
       () => {
         seen.push(v.get());
         v.set('later');
+        laterRan.open();
       },
       { context: ctx },
     );
-    await sleep(10);
+    await laterRan.opened;
     assert.deepEqual(seen, ['in ctx', 'soon']);
     assert.equal(ctx.get(v), 'later');
   });
@@ -486,7 +490,9 @@ describe('callSoon and callLater', () => {
     later.cancel();
     assert.equal(soon.cancelled, true);
     assert.equal(later.cancelled, true);
-    await sleep(10);
+    // Timers of one delay run in the order they were made: this one runs after the cancelled one's time.
+    await new Promise<void>((resolve) => callLater(1, resolve));
+    await nextTurn();
     assert.equal(ran, 0);
   });
 

@@ -325,8 +325,16 @@ describe('loop.call_soon / loop.call_later (documented behaviour)', () => {
       const handle = callSoon(callback('cancelled'));
       handle.cancel();
       await new Promise<void>((resolve) => callSoon(resolve));
-      callLater(1, callback('later'), { context: ctx });
-      await new Promise<void>((resolve) => callLater(5, resolve));
+      await new Promise<void>((resolve) =>
+        callLater(
+          1,
+          () => {
+            callback('later')();
+            resolve();
+          },
+          { context: ctx },
+        ),
+      );
       assert.deepEqual(seen, [
         ['first', 'captured'],
         ['second', 'first'],

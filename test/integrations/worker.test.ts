@@ -296,10 +296,10 @@ describe('WorkerPool', () => {
 
   test('terminate() rejects running and queued tasks with WorkerPoolClosedError, and later runs too', async () => {
     const pool = new WorkerPool({ size: 1 });
+    // A finished task first: the worker is then up, and the next task goes to it at once.
+    assert.equal(await pool.run(tasks, 'add', [1, 1]), 2);
     const running = assert.rejects(pool.run(tasks, 'hang', []), WorkerPoolClosedError);
     const queued = assert.rejects(pool.run(tasks, 'add', [1, 1]), WorkerPoolClosedError);
-    // Let the first task reach the worker.
-    await sleep(50);
     await pool.terminate();
     await running;
     await queued;

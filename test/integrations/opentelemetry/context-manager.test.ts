@@ -177,9 +177,15 @@ describe('ContextVarContextManager (ported from AsyncLocalStorageContextManager)
         OtelContext,
       ];
       let scope4Called = false;
+      // The original orders the two timers by their lengths (100 ms after 20 ms); here the
+      // first waits for the second by causality.
+      let scope4Ran!: () => void;
+      const scope4Done = new Promise<void>((resolve) => (scope4Ran = resolve));
       contextManager.with(scope1, async () => {
         assert.equal(contextManager.active(), scope1);
         setTimeout(async () => {
+          await scope4Done;
+          assert.equal(contextManager.active(), scope1);
           await contextManager.with(scope3, async () => {
             assert.equal(contextManager.active(), scope3);
           });
@@ -196,6 +202,7 @@ describe('ContextVarContextManager (ported from AsyncLocalStorageContextManager)
           contextManager.with(scope4, async () => {
             assert.equal(contextManager.active(), scope4);
             scope4Called = true;
+            scope4Ran();
           });
           assert.equal(contextManager.active(), scope2);
         }, 20);
