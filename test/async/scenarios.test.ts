@@ -1,6 +1,8 @@
 /**
- * The twelve scenarios of ../shared/spec/SEMANTICS.md, and one test per
- * documented difference from Python (D1–D3) pinning our behaviour.
+ * Twelve scenarios the model must satisfy, numbered 1 to 12 (each test's name
+ * says what its scenario checks), tagged with the rules of docs/semantics.md
+ * they exercise (S1–S7), and one test per documented difference from Python
+ * (D1–D3 there) pinning our behaviour.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
