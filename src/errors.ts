@@ -11,7 +11,7 @@
  */
 
 /** Gives `cls.prototype.name` the class's own name, immune to minification. */
-export function named(cls: { prototype: Error }, name: string): void {
+export function setErrorName(cls: { prototype: Error }, name: string): void {
   Object.defineProperty(cls.prototype, 'name', { value: name, writable: true, configurable: true });
 }
 
@@ -57,7 +57,7 @@ export class LookupError extends Error {
     this.variableName = variableName;
   }
 }
-named(LookupError, 'LookupError');
+setErrorName(LookupError, 'LookupError');
 
 /**
  * A token was passed to `reset()` of a variable other than the one whose
@@ -72,7 +72,7 @@ named(LookupError, 'LookupError');
  * ```
  */
 export class TokenVarMismatchError extends Error {}
-named(TokenVarMismatchError, 'TokenVarMismatchError');
+setErrorName(TokenVarMismatchError, 'TokenVarMismatchError');
 
 /**
  * A token was reset in a different flow from the one it was made in: another
@@ -88,7 +88,7 @@ named(TokenVarMismatchError, 'TokenVarMismatchError');
  * ```
  */
 export class TokenContextError extends Error {}
-named(TokenContextError, 'TokenContextError');
+setErrorName(TokenContextError, 'TokenContextError');
 
 /**
  * A token was reset a second time (Python's `RuntimeError`). A token restores
@@ -103,7 +103,7 @@ named(TokenContextError, 'TokenContextError');
  * ```
  */
 export class TokenUsedError extends Error {}
-named(TokenUsedError, 'TokenUsedError');
+setErrorName(TokenUsedError, 'TokenUsedError');
 
 /**
  * `Context.run` was called on a Context that is already running on the
@@ -116,7 +116,7 @@ named(TokenUsedError, 'TokenUsedError');
  * ```
  */
 export class ContextReentryError extends Error {}
-named(ContextReentryError, 'ContextReentryError');
+setErrorName(ContextReentryError, 'ContextReentryError');
 
 /**
  * A task was added to a {@link TaskGroup} that has finished waiting, or that
@@ -131,4 +131,4 @@ named(ContextReentryError, 'ContextReentryError');
  * ```
  */
 export class TaskGroupClosedError extends Error {}
-named(TaskGroupClosedError, 'TaskGroupClosedError');
+setErrorName(TaskGroupClosedError, 'TaskGroupClosedError');

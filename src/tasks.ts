@@ -7,7 +7,7 @@
  */
 import { brand } from './brand.ts';
 import { assertFunction, type Context, contextOf, contextOption, currentScope, describe } from './context.ts';
-import { named, TaskGroupClosedError } from './errors.ts';
+import { setErrorName, TaskGroupClosedError } from './errors.ts';
 
 /**
  * Options of {@link createTask} and {@link TaskGroup.createTask}.
@@ -70,7 +70,7 @@ export class Task<T> implements PromiseLike<T> {
     // `finally` marks completion without handling a rejection: an awaited
     // task's failure reaches its awaiter, an unawaited one is reported as an
     // unhandled rejection (asyncio's "exception was never retrieved").
-    this.#result = context.run(start, fn).finally(() => {
+    this.#result = context.run(runAsPromise, fn).finally(() => {
       this.#done = true;
     });
   }
@@ -124,7 +124,7 @@ export class Task<T> implements PromiseLike<T> {
 brand(Task, 'Task');
 
 /** Runs fn inside the task's Context; a synchronous throw becomes a rejection, as in an async function. */
-function start<T>(fn: () => T | PromiseLike<T>): Promise<T> {
+function runAsPromise<T>(fn: () => T | PromiseLike<T>): Promise<T> {
   try {
     return Promise.resolve(fn());
   } catch (error) {
@@ -219,7 +219,7 @@ export class TaskGroupError extends AggregateError {
     super(errors, `${errors.length} of the task group's tasks failed; the first: ${firstMessage}`);
   }
 }
-named(TaskGroupError, 'TaskGroupError');
+setErrorName(TaskGroupError, 'TaskGroupError');
 
 const ASYNC_DISPOSE: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose');
 
@@ -364,12 +364,12 @@ function schedule(
   method: string,
   callback: () => void,
   options: CallOptions | undefined,
-  plan: (run: () => void) => Cancel,
+  enqueue: (run: () => void) => Cancel,
 ): Handle {
   assertFunction(callback, method);
   const context = contextOption(options?.context, method);
   let cancelled = false;
-  const cancel = plan(() => context.run(callback));
+  const cancel = enqueue(() => context.run(callback));
   return {
     cancel() {
       cancelled = true;

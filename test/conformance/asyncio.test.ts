@@ -24,9 +24,10 @@
  *     test_events and test_base_events (3.11) exercise `context=` only through
  *     mocks, so these cases follow the documented behaviour, each checked
  *     against python3, and are named after the loop method.
- * Not ported: test_threads.py test_to_thread_contextvars (no worker-thread API
- * yet); the weakref case of uvloop's test_context.py lives in
- * test/async/leak.test.ts.
+ * Elsewhere: test_threads.py test_to_thread_contextvars is covered by
+ * test/integrations/worker.test.ts (runInWorker gives the worker thread a copy
+ * of the context, as asyncio.to_thread does); the weakref case of uvloop's
+ * test_context.py lives in test/async/leak.test.ts.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -124,9 +125,11 @@ describe('test_tasks.py', () => {
     }),
   );
 
-
-  /** test_context_4/5/6 share this body; Python spells "create a task" three ways. */
-  async function runTasksInOneContext(): Promise<unknown[]> {
+  // test_context_4, 5 and 6 are one case: Python spells "create a task with
+  // context=ctx" three ways (Task(), asyncio.create_task, loop.create_task),
+  // which are all createTask here. Python's None is our undefined:
+  // Context.get without a fallback.
+  test('test_context_4, test_context_5, test_context_6: tasks given one Context one after another each leave their write in it', async () => {
     const cvar = new ContextVar<number>('cvar');
 
     async function coro(value: number): Promise<void> {
@@ -147,20 +150,7 @@ describe('test_tasks.py', () => {
       return ret;
     }
 
-    return createTask(main);
-  }
-
-  // Python's None is our undefined: Context.get without a fallback.
-  test('test_context_4', async () => {
-    assert.deepEqual(await runTasksInOneContext(), [undefined, 1, 2]);
-  });
-
-  test('test_context_5', async () => {
-    assert.deepEqual(await runTasksInOneContext(), [undefined, 1, 2]);
-  });
-
-  test('test_context_6', async () => {
-    assert.deepEqual(await runTasksInOneContext(), [undefined, 1, 2]);
+    assert.deepEqual(await createTask(main), [undefined, 1, 2]);
   });
 
   test('test_get_context', async () => {

@@ -76,9 +76,9 @@ function codeBlocks(file: string, text: string): CodeBlock[] {
   let open: { fence: string; indent: number; language: string; line: number; body: string[] } | undefined;
   lines.forEach((line, index) => {
     if (open === undefined) {
-      const start = /^( {0,3})(`{3,}|~{3,})\s*([^\s`]*)/.exec(line);
-      if (start) {
-        open = { indent: start[1]!.length, fence: start[2]!, language: start[3]!.toLowerCase(), line: index + 1, body: [] };
+      const opening = /^( {0,3})(`{3,}|~{3,})\s*([^\s`]*)/.exec(line);
+      if (opening) {
+        open = { indent: opening[1]!.length, fence: opening[2]!, language: opening[3]!.toLowerCase(), line: index + 1, body: [] };
       }
       return;
     }
@@ -129,9 +129,9 @@ const scripts = packageJson.scripts ?? {};
 
 /** The npm scripts a shell block invokes: `npm run x`, `npm run-script x`, `npm start`, `npm test`. */
 function npmScriptsIn(code: string): string[] {
-  const named = [...code.matchAll(/\bnpm\s+(?:run|run-script)\s+([\w:.-]+)/g)].map((m) => m[1]!);
+  const runScripts = [...code.matchAll(/\bnpm\s+(?:run|run-script)\s+([\w:.-]+)/g)].map((m) => m[1]!);
   const lifecycle = [...code.matchAll(/\bnpm\s+(start|test|t)\b/g)].map((m) => (m[1] === 't' ? 'test' : m[1]!));
-  return [...named, ...lifecycle];
+  return [...runScripts, ...lifecycle];
 }
 
 const files = markdownFiles();
