@@ -353,3 +353,46 @@ test('the empty map is one shared instance, reached again by deleting every key'
   const b = new HashKey(1, 'b');
   assert.equal(empty.set(a, 1).set(b, 2).delete(a).delete(b), empty);
 });
+
+// The invariant checker every HAMT test leans on must itself catch each broken
+// rule; these tries are broken by hand from real ones.
+test('__checkInvariants names the broken rule of a trie broken by hand', () => {
+  type Raw = { root: RawNode; size: number };
+  type RawNode = { bitmap?: number; array?: unknown[]; count?: number; children?: unknown[]; hash?: number };
+  const raw = (map: Map_): Raw => map as unknown as Raw;
+  const hamtWith = (root: unknown, size: number): Map_ =>
+    new (Hamt as unknown as new (root: unknown, size: number) => Map_)(root, size);
+  const remade = (node: RawNode, changes: RawNode): RawNode =>
+    Object.assign(Object.create(Object.getPrototypeOf(node) as object) as RawNode, node, changes);
+  const broken = (map: Map_, message: RegExp): void => {
+    assert.throws(() => __checkInvariants(map), { message });
+  };
+
+  const [k1, k2] = [new HashKey(1, 'k1'), new HashKey(2, 'k2')];
+  const two = Hamt.empty<HashKey, unknown>().set(k1, 'a').set(k2, 'b');
+  const root = raw(two).root;
+  __checkInvariants(two);
+  broken(hamtWith(root, 3), /size is 3 but the trie holds 2 keys/);
+  broken(hamtWith(remade(root, { bitmap: (1 << 1) | (1 << 3) }), 2), /in slot 3 at shift 0/);
+  broken(hamtWith(remade(root, { array: [k1, 'a'] }), 2), /bitmap node has 2 cells for 2 bits/);
+  broken(hamtWith(remade(root, { array: [7, 'a', k2, 'b'] }), 2), /key slot holds a number/);
+  broken(hamtWith(remade(root, { array: [k1, 'a', k1, 'b'] }), 2), /appears twice/);
+  broken(hamtWith(raw(Hamt.empty()).root, 0), /not the shared empty map/);
+  broken(hamtWith({}, 0), /unknown node kind/);
+
+  // Two keys of one hash: a collision node under the root's slot 5.
+  const [c1, c2] = [new HashKey(5, 'c1'), new HashKey(5, 'c2')];
+  const collided = raw(Hamt.empty<HashKey, unknown>().set(c1, 1).set(c2, 2)).root;
+  const collision = collided.array![1] as RawNode;
+  broken(hamtWith(collision, 2), /collision node at the root/);
+  broken(hamtWith(remade(collided, { array: [undefined, remade(collision, { hash: 37 })] }), 2), /in collision node of hash 37/);
+  broken(hamtWith(remade(collided, { array: [undefined, remade(collision, { array: [c1, 1] })] }), 2), /collision node with 1 keys/);
+
+  // Seventeen keys in distinct root slots: an array node at the root.
+  let wide = Hamt.empty<HashKey, unknown>();
+  for (let i = 0; i < 17; i++) wide = wide.set(new HashKey(i, `w${i}`), i);
+  const array = raw(wide).root;
+  assert.equal(__checkInvariants(wide).arrayNodes, 1);
+  broken(hamtWith(remade(array, { count: 18 }), 17), /array node counts 18 children but has 17/);
+  broken(hamtWith(remade(array, { children: array.children!.slice(0, 31) }), 17), /array node has 31 slots/);
+});

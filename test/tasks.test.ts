@@ -314,6 +314,17 @@ describe('TaskGroup', () => {
     assert.equal(slowFinished, true);
   });
 
+  test('a failure that is not an Error is rendered in the TaskGroupError message', async () => {
+    const group = new TaskGroup();
+    group.createTask(() => Promise.reject('boom'));
+    await assert.rejects(group.wait(), (error: unknown) => {
+      assert.ok(error instanceof TaskGroupError);
+      assert.equal(error.message, "1 of the task group's tasks failed; the first: 'boom'");
+      assert.deepEqual(error.errors, ['boom']);
+      return true;
+    });
+  });
+
   test('createTask after wait() settled throws', async () => {
     const group = new TaskGroup();
     group.createTask(() => sleep(1));

@@ -143,6 +143,37 @@ describe('runInWorker', () => {
     });
   });
 
+  test('a thrown value that is not an Error rejects with that value', async () => {
+    await assert.rejects(runInWorker(tasks, 'throwValue', [{ code: 7 }]), (error: unknown) => {
+      assert.deepEqual(error, { code: 7 });
+      return true;
+    });
+  });
+
+  test('a value of a shared key no module in the worker created is dropped there; the task still runs', async () => {
+    const onlyHere = sharedContextVar<string>('test.onlyInTheCallingThread');
+    const seen = await new Context().run(() => {
+      onlyHere.set('here');
+      requestId.set('r-7');
+      return runInWorker<DescribeContext>(tasks, 'describeContext', []);
+    });
+    assert.equal(seen.requestId, 'r-7');
+  });
+
+  test('an export name, arguments or context of the wrong kind is refused with a TypeError, before any worker starts', async () => {
+    const missing = new URL('./fixtures/does-not-exist.mjs', import.meta.url);
+    await assert.rejects(runInWorker(missing, '', []), { name: 'TypeError', message: /the name of the function/ });
+    await assert.rejects(runInWorker(missing, 7 as unknown as string, []), { name: 'TypeError', message: /got 7/ });
+    await assert.rejects(runInWorker(missing, 'add', 1 as unknown as []), {
+      name: 'TypeError',
+      message: /arguments as an array, got 1: pass \[\] for none/,
+    });
+    await assert.rejects(runInWorker(missing, 'add', [], { context: {} as Context }), {
+      name: 'TypeError',
+      message: /the context option must be a Context/,
+    });
+  });
+
   test('a result structured clone cannot carry rejects with a TypeError that says so', async () => {
     await assert.rejects(runInWorker(tasks, 'returnFunction', []), {
       name: 'TypeError',
