@@ -14,10 +14,11 @@
 // KNOWN_FAILURES lists it for that runtime; a listed test that passes also
 // fails it, so the list and docs/runtimes.md stay true.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { testFiles } from './test-files.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const modules = join(root, 'tools/runtimes/node_modules');
@@ -32,17 +33,6 @@ const KNOWN_FAILURES = {
       'The same Deno leak: a server socket callback sees the value the previous connection set.',
   },
 };
-
-function testFiles(dir) {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) return testFiles(path);
-      return entry.name.endsWith('.test.ts') ? [path] : [];
-    })
-    .sort();
-}
 
 /** The conformance and async suites, the core API's own suites and the callback-scoping check: what Bun and Deno run. */
 const portableFiles = () => [
