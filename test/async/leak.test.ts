@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { callSoon, Context, ContextVar, createTask } from '../../src/index.ts';
 import { currentScope } from '../../src/context.ts';
+import { collectAndSettle } from '../support/gc.ts';
 
 const COUNT = 100_000;
 const BATCH = 1_000;
@@ -17,24 +18,12 @@ const SAMPLE_EVERY = 997; // a prime, so samples fall on every position in a bat
 /** How far above its starting point the heap may settle; retaining the workload would be ~150 MB. */
 const HEAP_SLACK_BYTES = 4 * 1024 * 1024;
 
-const gc = (globalThis as { gc?: () => void }).gc;
-
 const samples = new ContextVar<Float64Array>('samples');
 const record = new ContextVar<{ readonly label: string; readonly values: readonly number[] }>('record');
 const label = new ContextVar<string>('label');
 
-/** Full collections with event-loop turns in between, so finalizers and WeakRef clearing get to run. */
-async function collect(): Promise<void> {
-  assert.ok(gc, 'run node with --expose-gc (scripts/test.mjs does)');
-  for (let pass = 0; pass < 6; pass++) {
-    gc();
-    await new Promise((resolve) => setImmediate(resolve));
-    await sleep(1);
-  }
-}
-
 async function settledHeapUsed(): Promise<number> {
-  await collect();
+  await collectAndSettle(6);
   return process.memoryUsage().heapUsed;
 }
 
@@ -171,6 +160,6 @@ test('test_task_context_4: a value set in a finished task that scheduled a callb
 
   await createTask(main);
   tracked = undefined;
-  await collect();
+  await collectAndSettle(6);
   assert.equal(ref.deref(), undefined);
 });

@@ -18,11 +18,10 @@
 // comments (`__dump__()` output) are asserted here with __dump.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 
 import { Hamt, __checkInvariants, __dump } from '../../src/hamt.ts';
 import { CrashingHashKey, HashKey, HashingError, stringHash } from '../support/hash-key.ts';
+import { collectAndSettle } from '../support/gc.ts';
 import { seeded } from '../support/random.ts';
 
 type Map_ = Hamt<HashKey, unknown>;
@@ -75,20 +74,6 @@ function assertSameItems<T>(items: Iterable<T>, expected: Iterable<T>, key: (ite
   assert.equal(count, want.size);
 }
 
-/** Runs a full garbage collection (the test runner passes --expose-gc; fall back to enabling it). */
-function collectGarbage(): void {
-  let gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) {
-    setFlagsFromString('--expose-gc');
-    gc = runInNewContext('gc') as () => void;
-  }
-  gc();
-}
-
-/** Lets the current job end, so WeakRefs created in it may be cleared. */
-function nextMacrotask(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 test('test_hashkey_helper_1', () => {
   const k1 = new HashKey(10, 'aaa');
@@ -864,10 +849,7 @@ test('test_hamt_gc_1', async () => {
   };
   const ref = build();
 
-  await nextMacrotask();
-  collectGarbage();
-  collectGarbage();
-  collectGarbage();
+  await collectAndSettle(3);
 
   assert.equal(ref.deref(), undefined);
 });
@@ -895,10 +877,7 @@ test('test_hamt_gc_2', async () => {
   };
   const { ref, valueRef, finished } = build();
 
-  await nextMacrotask();
-  collectGarbage();
-  collectGarbage();
-  collectGarbage();
+  await collectAndSettle(3);
 
   assert.equal(ref.deref(), undefined);
   assert.equal(valueRef.deref(), undefined);

@@ -9,7 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Writable } from 'node:stream';
 import { Context, ContextVar, createTask } from '../../src/index.ts';
 import { logFields } from '../../src/integrations/logging.ts';
-import { createLogger, get, listen, requestId, user } from '../../examples/pino-logging.ts';
+import { getText, listen } from '../../examples/http.ts';
+import { createLogger, requestId, user } from '../../examples/pino-logging.ts';
 
 test('yields each variable under its field name: its value, else its default; unset variables are left out', () => {
   const id = new ContextVar<string>('id');
@@ -91,7 +92,7 @@ test('pino mixin under 200 concurrent HTTP requests: every line carries its own 
   const port = await listen(server);
   try {
     const bodies = await Promise.all(
-      Array.from({ length: REQUESTS }, (_, n) => get(port, `/?n=${n}`, { 'x-request-id': `req-${n}` })),
+      Array.from({ length: REQUESTS }, (_, n) => getText(port, `/?n=${n}`, { 'x-request-id': `req-${n}` })),
     );
     for (const [n, body] of bodies.entries()) assert.equal(body, `req-${n}`);
   } finally {
