@@ -6,7 +6,7 @@
 //        node scripts/api-report.mjs --write   regenerate the reports (npm run api)
 // Needs: a built dist/ (npm run build).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Extractor, ExtractorConfig } from '@microsoft/api-extractor';
@@ -18,6 +18,15 @@ const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const entries = Object.keys(manifest.exports)
   .filter((key) => key !== './package.json')
   .map((key) => (key === '.' ? 'index' : key.slice(2)));
+
+/**
+ * The report without what changes when nothing public does: the content hash
+ * in a shared chunk's name (dist/context-AbC123xy.d.ts) and line:column
+ * positions inside it.
+ */
+function normalized(report) {
+  return report.replace(/(dist\/[\w.-]+?)-[\w-]{8}\.d\.ts(?::\d+:\d+)?/g, '$1.d.ts');
+}
 
 const scratch = mkdtempSync(join(tmpdir(), 'contextvars-api-'));
 let failed = 0;
@@ -40,10 +49,11 @@ try {
             files: [`dist/${entry}.d.ts`],
           },
         },
+        // Written to a scratch folder, then compared with (or copied to) api/ here.
         apiReport: {
           enabled: true,
           reportFileName: `${entry}.api.md`,
-          reportFolder: join(root, 'api'),
+          reportFolder: scratch,
           reportTempFolder: scratch,
         },
         docModel: { enabled: false },
@@ -62,35 +72,37 @@ try {
       packageJsonFullPath: join(root, 'package.json'),
     });
     const result = Extractor.invoke(config, {
-      localBuild: write,
+      localBuild: true,
+      // Findings are written into the report itself, where a diff shows them.
       messageCallback(message) {
-        // Findings are written into the report itself, where a diff shows them;
-        // a changed report is shown below as a diff.
-        if (message.category === 'Extractor' || message.messageId.startsWith('console-')) message.handled = true;
+        message.handled = true;
       },
     });
-    if (result.apiReportChanged && !write) {
-      const committed = join(root, 'api', `${entry}.api.md`);
-      spawnSync(
-        'diff',
-        [
-          '-u',
-          '--label',
-          `api/${entry}.api.md`,
-          '--label',
-          `dist/${entry}.d.ts`,
-          committed,
-          join(scratch, `${entry}.api.md`),
-        ],
-        {
-          stdio: 'inherit',
-        },
-      );
-      console.error(`api/${entry}.api.md differs from dist/${entry}.d.ts: review the change and run \`npm run api\`.`);
+    if (!result.succeeded) {
+      console.error(`API Extractor failed on dist/${entry}.d.ts (${result.errorCount} errors): is dist/ built?`);
       failed++;
-    } else if (!result.succeeded) {
-      failed++;
+      continue;
     }
+    const fresh = normalized(readFileSync(join(scratch, `${entry}.api.md`), 'utf8'));
+    const committedPath = join(root, 'api', `${entry}.api.md`);
+    const committed = existsSync(committedPath) ? readFileSync(committedPath, 'utf8') : '';
+    if (fresh === committed) continue;
+    if (write) {
+      writeFileSync(committedPath, fresh);
+      console.log(`api/${entry}.api.md updated`);
+      continue;
+    }
+    const freshPath = join(scratch, `${entry}.normalized.api.md`);
+    writeFileSync(freshPath, fresh);
+    spawnSync(
+      'diff',
+      ['-u', '--label', `api/${entry}.api.md`, '--label', `dist/${entry}.d.ts`, committedPath, freshPath],
+      {
+        stdio: 'inherit',
+      },
+    );
+    console.error(`api/${entry}.api.md differs from dist/${entry}.d.ts: review the change and run \`npm run api\`.`);
+    failed++;
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
