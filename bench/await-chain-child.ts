@@ -51,7 +51,9 @@ async function makeRunner(): Promise<(count: number) => Promise<number>> {
   const { Context, ContextVar } = await import('../src/index.ts');
   const vars = Array.from({ length: VARIABLES }, (_, i) => new ContextVar<number>(`v${i}`));
   const context = new Context();
-  context.run(() => vars.forEach((v, i) => v.set(i)));
+  context.run(() => {
+    for (const [i, v] of vars.entries()) v.set(i);
+  });
   return (count) =>
     context.run(async () => {
       const total = await chain(count);

@@ -47,7 +47,7 @@ type Loop = (op: (i: number) => unknown, n: number) => unknown;
 
 /** A fresh copy of the timing loop: its own bytecode, so its own type feedback. */
 function newLoop(): Loop {
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- one compiled copy per case is the point
+  // new Function on purpose: one compiled copy per case is the point.
   return new Function('op', 'n', 'let r; for (let i = 0; i < n; i++) r = op(i); return r;') as Loop;
 }
 
@@ -181,7 +181,7 @@ export function measureGroup(
       const p = prepared[index];
       if (p === undefined) {
         const sample = external!.round();
-        external!.cases.forEach((c, i) => externalSamples[i]!.push(sample[c.key] ?? Number.NaN));
+        for (const [i, c] of external!.cases.entries()) externalSamples[i]!.push(sample[c.key] ?? Number.NaN);
         continue;
       }
       collectYoung();

@@ -11,10 +11,10 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { ContextVar } from '../src/index.ts';
+import { listen } from './http.ts';
 
 /** The id of the request being handled; `-` outside any request. */
 export const requestId = new ContextVar<string>('requestId', { default: '-' });
@@ -81,13 +81,6 @@ export function createRequestIdServer(options: RequestIdServerOptions = {}): htt
       response.end();
     });
   });
-}
-
-/** Starts a server on 127.0.0.1 on a free port; resolves to the port. */
-export async function listen(server: http.Server): Promise<number> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
 }
 
 /** GET `path` with an optional `x-request-id`, through `agent`; resolves to the parsed answer. */

@@ -9,7 +9,6 @@
  * project, import from 'contextvars' and 'contextvars/opentelemetry'.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { context, propagation, trace, type Span } from '@opentelemetry/api';
@@ -22,6 +21,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { gather } from '../src/index.ts';
 import { ContextVarContextManager } from '../src/integrations/opentelemetry.ts';
+import { getText, listen } from './http.ts';
 
 /** Registers the context manager, a tracer provider and the W3C propagator; returns the span store. */
 export function setUpTracing(): { exporter: InMemorySpanExporter; provider: BasicTracerProvider } {
@@ -36,7 +36,7 @@ export function setUpTracing(): { exporter: InMemorySpanExporter; provider: Basi
 const tracer = trace.getTracer('example');
 
 /** Runs fn in a new active span, ending it when fn settles. */
-function inSpan<T>(name: string, fn: (span: Span) => Promise<T>): Promise<T> {
+export function inSpan<T>(name: string, fn: (span: Span) => Promise<T>): Promise<T> {
   return tracer.startActiveSpan(name, async (span) => {
     try {
       return await fn(span);
@@ -72,16 +72,7 @@ export function callServer(port: number, path: string): Promise<string> {
   return inSpan(`client ${path}`, async () => {
     const headers: Record<string, string> = {};
     propagation.inject(context.active(), headers);
-    return new Promise<string>((resolve, reject) => {
-      http
-        .get({ host: '127.0.0.1', port, path, headers, agent: false }, (response) => {
-          let body = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => (body += chunk));
-          response.on('end', () => resolve(body));
-        })
-        .on('error', reject);
-    });
+    return getText(port, path, headers);
   });
 }
 
@@ -106,8 +97,7 @@ export function traceTrees(spans: readonly ReadableSpan[]): string[] {
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { exporter, provider } = setUpTracing();
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server);
   await Promise.all(['/orders/1', '/orders/2', '/orders/3'].map((path) => callServer(port, path)));
   server.close();
   for (const tree of traceTrees(exporter.getFinishedSpans())) console.log(`${tree}\n`);

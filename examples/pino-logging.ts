@@ -10,12 +10,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { ContextVar } from '../src/index.ts';
 import { logFields } from '../src/integrations/logging.ts';
+import { getText, listen } from './http.ts';
 
 /** The id of the request being handled; unset outside requests, so lines there carry none. */
 export const requestId = new ContextVar<string>('requestId');
@@ -51,35 +51,15 @@ export function createServer(logger: Logger): http.Server {
   });
 }
 
-/** Listens on an ephemeral port of 127.0.0.1 and returns it. */
-export async function listen(server: http.Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
-}
-
-/** One GET with the given headers; resolves with the body. */
-export function get(port: number, path: string, headers: Record<string, string>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path, headers, agent: false }, (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (body += chunk));
-        response.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
-
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const logger = createLogger();
   const server = createServer(logger);
   const port = await listen(server);
   logger.info('listening'); // outside any request: no requestId, user 'anonymous'
   await Promise.all([
-    get(port, '/orders', { 'x-request-id': 'req-1', 'x-user': 'ada' }),
-    get(port, '/orders', { 'x-request-id': 'req-2', 'x-user': 'grace' }),
-    get(port, '/orders', { 'x-request-id': 'req-3' }),
+    getText(port, '/orders', { 'x-request-id': 'req-1', 'x-user': 'ada' }),
+    getText(port, '/orders', { 'x-request-id': 'req-2', 'x-user': 'grace' }),
+    getText(port, '/orders', { 'x-request-id': 'req-3' }),
   ]);
   server.close();
 }

@@ -1,6 +1,6 @@
 // Runs the test suite on the extra runtimes pinned in tools/runtimes (see
 // docs/runtimes.md): the whole suite on Node 22, 24 and 26, and the
-// conformance and async suites on Bun and Deno through their own test runners.
+// conformance, async and core API suites on Bun and Deno through their own test runners.
 // The system Node (20 in CI) runs the suite through `npm test`.
 //
 // Usage: node scripts/test-runtimes.mjs [node22|node24|node26|bun|deno ...]
@@ -14,10 +14,11 @@
 // KNOWN_FAILURES lists it for that runtime; a listed test that passes also
 // fails it, so the list and docs/runtimes.md stay true.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { testFiles } from './test-files.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const modules = join(root, 'tools/runtimes/node_modules');
@@ -38,21 +39,14 @@ const KNOWN_FAILURES = {
   },
 };
 
-function testFiles(dir) {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) return testFiles(path);
-      return entry.name.endsWith('.test.ts') ? [path] : [];
-    })
-    .sort();
-}
-
-/** The conformance and async suites, and the callback-scoping check: what Bun and Deno run. */
+/** The conformance and async suites, the core API's own suites and the callback-scoping check: what Bun and Deno run. */
 const portableFiles = () => [
   ...testFiles('test/conformance'),
   ...testFiles('test/async'),
+  'test/context.test.ts',
+  'test/context-var.test.ts',
+  'test/errors.test.ts',
+  'test/tasks.test.ts',
   'test/runtime/callback-scoping.test.ts',
 ];
 

@@ -1,22 +1,11 @@
 // Runs every test/**/*.test.ts file with Node's own test runner (Node 20's
 // `--test` does not expand globs, so the files are listed here).
 // Usage: node scripts/test.mjs [path-substring ...]
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-
-function testFiles(dir) {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return testFiles(path);
-    return entry.name.endsWith('.test.ts') ? [path] : [];
-  });
-}
+import { testFiles } from './test-files.mjs';
 
 const filters = process.argv.slice(2);
-const files = testFiles('test')
-  .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
-  .sort();
+const files = testFiles('test').filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)));
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);

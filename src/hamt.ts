@@ -436,8 +436,8 @@ type IterationMode = typeof ITERATE_ENTRIES | typeof ITERATE_KEYS | typeof ITERA
 
 /**
  * Depth-first walk over a trie: the current node and position live in fields,
- * and the ancestors' (node, position) pairs on a stack that grows only when
- * the walk descends, so iterating a small map allocates no stack at all.
+ * and the ancestors' (node, position) pairs on a stack (one empty array per
+ * iterator) that grows only when the walk descends into a sub-node.
  * Measured faster than a recursive generator at 1 to 100 000 keys.
  * Typed as a MapIterator so a Hamt can back a ReadonlyMap.
  */

@@ -31,6 +31,10 @@ export interface TaskOptions {
 
 let tasksCreated = 0;
 
+/** Proves a Task construction comes from createTask: `new Task()` elsewhere is refused. */
+const TASK_KEY: unique symbol = Symbol('Task');
+let newTask: <T>(fn: () => T | PromiseLike<T>, options: TaskOptions | undefined) => Task<T>;
+
 /**
  * A function running in its own flow (Python's `asyncio.Task`): nothing it
  * sets, before or after its first `await`, reaches the code that created it.
@@ -57,8 +61,9 @@ export class Task<T> implements PromiseLike<T> {
   readonly #result: Promise<T>;
   #done = false;
 
-  /** @internal Use {@link createTask}. */
-  constructor(fn: () => T | PromiseLike<T>, options: TaskOptions = {}) {
+  /** Use {@link createTask}. */
+  private constructor(key: typeof TASK_KEY, fn: () => T | PromiseLike<T>, options: TaskOptions = {}) {
+    if (key !== TASK_KEY) throw new TypeError('Tasks are made by createTask(), not by new Task()');
     assertFunction(fn, 'createTask');
     const context = contextOption(options.context, 'createTask');
     this.context = context;
@@ -66,9 +71,13 @@ export class Task<T> implements PromiseLike<T> {
     // `finally` marks completion without handling a rejection: an awaited
     // task's failure reaches its awaiter, an unawaited one is reported as an
     // unhandled rejection (asyncio's "exception was never retrieved").
-    this.#result = context.run(start, fn).finally(() => {
+    this.#result = context.run(runAsPromise, fn).finally(() => {
       this.#done = true;
     });
+  }
+
+  static {
+    newTask = (fn, options) => new Task(TASK_KEY, fn, options);
   }
 
   /**
@@ -87,6 +96,7 @@ export class Task<T> implements PromiseLike<T> {
   }
 
   /** Attaches callbacks for the task's result, as `Promise.prototype.then` does; `await task` calls it. */
+  // biome-ignore lint/suspicious/noThenProperty: a Task is awaitable by design, as an asyncio Task is
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
@@ -115,7 +125,7 @@ export class Task<T> implements PromiseLike<T> {
 brand(Task, 'Task');
 
 /** Runs fn inside the task's Context; a synchronous throw becomes a rejection, as in an async function. */
-function start<T>(fn: () => T | PromiseLike<T>): Promise<T> {
+function runAsPromise<T>(fn: () => T | PromiseLike<T>): Promise<T> {
   try {
     return Promise.resolve(fn());
   } catch (error) {
@@ -138,7 +148,7 @@ function start<T>(fn: () => T | PromiseLike<T>): Promise<T> {
  * ```
  */
 export function createTask<T>(fn: () => T | PromiseLike<T>, options?: TaskOptions): Task<Awaited<T>> {
-  return new Task(fn as () => Awaited<T>, options);
+  return newTask(fn as () => Awaited<T>, options);
 }
 
 /**
@@ -356,12 +366,12 @@ function schedule(
   method: string,
   callback: () => void,
   options: CallOptions | undefined,
-  plan: (run: () => void) => Cancel,
+  enqueue: (run: () => void) => Cancel,
 ): Handle {
   assertFunction(callback, method);
   const context = contextOption(options?.context, method);
   let cancelled = false;
-  const cancel = plan(() => context.run(callback));
+  const cancel = enqueue(() => context.run(callback));
   return {
     cancel() {
       cancelled = true;

@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
 import { Hamt, __checkInvariants, __dump } from '../src/hamt.ts';
-import { HashKey } from './conformance/hash-key.ts';
+import { HashKey } from './support/hash-key.ts';
+import { TEST_SEED } from './support/random.ts';
 
 type Map_ = Hamt<HashKey, unknown>;
 
-const SEED = 0x5eed;
 const MISSING = Symbol('missing');
 
 // Values chosen so that "same value" (Object.is) has edge cases: NaN is the
@@ -173,7 +173,7 @@ test('random set/delete/get/iterate sequences agree with a Map (colliding key po
       fc.array(opArbitrary(5, 3), { maxLength: 80, size: 'max' }),
       (hashes, ops) => playAgainstModel(makePool(hashes), ops, coverage),
     ),
-    { seed: SEED, numRuns: 500 },
+    { seed: TEST_SEED, numRuns: 500 },
   );
   // The pools really reached the cases they exist for.
   assert.ok(coverage.collisionNodes > 0, 'no collision node was ever built');
@@ -192,7 +192,7 @@ test('random sequences over dense pools build array nodes and shrink them back',
       fc.array(opArbitrary(6, 4), { minLength: 40, maxLength: 160, size: 'max' }),
       (hashes, ops) => playAgainstModel(makePool(hashes), ops, coverage),
     ),
-    { seed: SEED, numRuns: 150 },
+    { seed: TEST_SEED, numRuns: 150 },
   );
   assert.ok(coverage.arrayNodes > 0, 'no array node was ever built');
   assert.ok(coverage.arrayToBitmap > 0, 'no array node ever turned back into a bitmap node');
@@ -222,7 +222,7 @@ test('iteration order depends only on the hashes, not on the order of insertion'
         [...h.keys()].filter((k) => hashes1.filter((x) => x === k.hash >>> 0).length === 1);
       assert.deepEqual(alone(h1), alone(h2));
     }),
-    { seed: SEED, numRuns: 300 },
+    { seed: TEST_SEED, numRuns: 300 },
   );
 });
 
@@ -287,7 +287,7 @@ test('a bitmap node becomes an array node at 17 slots and a bitmap node again be
     const low = shift === 0 ? 0 : 0b10101;
     const keys = Array.from({ length: 18 }, (_, i) => new HashKey((i << shift) | low, `k${i}`));
     let h = Hamt.empty<HashKey, number>();
-    keys.slice(0, 16).forEach((key, i) => (h = h.set(key, i)));
+    for (const [i, key] of keys.slice(0, 16).entries()) h = h.set(key, i);
     assert.equal(__checkInvariants(h).arrayNodes, 0);
     h = h.set(keys[16] as HashKey, 16);
     assert.equal(__checkInvariants(h).arrayNodes, 1, `17 slots at shift ${shift}`);
@@ -298,7 +298,7 @@ test('a bitmap node becomes an array node at 17 slots and a bitmap node again be
     const stats = __checkInvariants(h);
     assert.equal(stats.arrayNodes, 0, `15 children at shift ${shift}`);
     assert.equal(h.size, 15);
-    keys.slice(1, 16).forEach((key, i) => assert.equal(h.get(key), i + 1));
+    for (const [i, key] of keys.slice(1, 16).entries()) assert.equal(h.get(key), i + 1);
     // Left: one bitmap node per level down to where the array node was.
     assert.equal(stats.bitmapNodes, shift / 5 + 1);
   }
@@ -352,4 +352,47 @@ test('the empty map is one shared instance, reached again by deleting every key'
   const a = new HashKey(1, 'a');
   const b = new HashKey(1, 'b');
   assert.equal(empty.set(a, 1).set(b, 2).delete(a).delete(b), empty);
+});
+
+// The invariant checker every HAMT test leans on must itself catch each broken
+// rule; these tries are broken by hand from real ones.
+test('__checkInvariants names the broken rule of a trie broken by hand', () => {
+  type Raw = { root: RawNode; size: number };
+  type RawNode = { bitmap?: number; array?: unknown[]; count?: number; children?: unknown[]; hash?: number };
+  const raw = (map: Map_): Raw => map as unknown as Raw;
+  const hamtWith = (root: unknown, size: number): Map_ =>
+    new (Hamt as unknown as new (root: unknown, size: number) => Map_)(root, size);
+  const remade = (node: RawNode, changes: RawNode): RawNode =>
+    Object.assign(Object.create(Object.getPrototypeOf(node) as object) as RawNode, node, changes);
+  const broken = (map: Map_, message: RegExp): void => {
+    assert.throws(() => __checkInvariants(map), { message });
+  };
+
+  const [k1, k2] = [new HashKey(1, 'k1'), new HashKey(2, 'k2')];
+  const two = Hamt.empty<HashKey, unknown>().set(k1, 'a').set(k2, 'b');
+  const root = raw(two).root;
+  __checkInvariants(two);
+  broken(hamtWith(root, 3), /size is 3 but the trie holds 2 keys/);
+  broken(hamtWith(remade(root, { bitmap: (1 << 1) | (1 << 3) }), 2), /in slot 3 at shift 0/);
+  broken(hamtWith(remade(root, { array: [k1, 'a'] }), 2), /bitmap node has 2 cells for 2 bits/);
+  broken(hamtWith(remade(root, { array: [7, 'a', k2, 'b'] }), 2), /key slot holds a number/);
+  broken(hamtWith(remade(root, { array: [k1, 'a', k1, 'b'] }), 2), /appears twice/);
+  broken(hamtWith(raw(Hamt.empty()).root, 0), /not the shared empty map/);
+  broken(hamtWith({}, 0), /unknown node kind/);
+
+  // Two keys of one hash: a collision node under the root's slot 5.
+  const [c1, c2] = [new HashKey(5, 'c1'), new HashKey(5, 'c2')];
+  const collided = raw(Hamt.empty<HashKey, unknown>().set(c1, 1).set(c2, 2)).root;
+  const collision = collided.array![1] as RawNode;
+  broken(hamtWith(collision, 2), /collision node at the root/);
+  broken(hamtWith(remade(collided, { array: [undefined, remade(collision, { hash: 37 })] }), 2), /in collision node of hash 37/);
+  broken(hamtWith(remade(collided, { array: [undefined, remade(collision, { array: [c1, 1] })] }), 2), /collision node with 1 keys/);
+
+  // Seventeen keys in distinct root slots: an array node at the root.
+  let wide = Hamt.empty<HashKey, unknown>();
+  for (let i = 0; i < 17; i++) wide = wide.set(new HashKey(i, `w${i}`), i);
+  const array = raw(wide).root;
+  assert.equal(__checkInvariants(wide).arrayNodes, 1);
+  broken(hamtWith(remade(array, { count: 18 }), 17), /array node counts 18 children but has 17/);
+  broken(hamtWith(remade(array, { children: array.children!.slice(0, 31) }), 17), /array node has 31 slots/);
 });

@@ -17,7 +17,9 @@ type WithRegistry = { [REGISTRY]?: Map<string, ContextVar<unknown>> };
 
 /** The shared variables created in this thread, by key. */
 export function sharedVariables(): Map<string, ContextVar<unknown>> {
-  return ((globalThis as WithRegistry)[REGISTRY] ??= new Map());
+  const registry = globalThis as WithRegistry;
+  registry[REGISTRY] ??= new Map();
+  return registry[REGISTRY];
 }
 
 /** One call of an exported function in a worker. */

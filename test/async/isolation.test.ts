@@ -21,7 +21,7 @@ import {
   createTask,
   TokenContextError,
 } from '../../src/index.ts';
-import { listen } from '../support/http.ts';
+import { listen } from '../../examples/http.ts';
 
 const v = new ContextVar<unknown>('v', { default: 'd' });
 const w = new ContextVar<unknown>('w', { default: 'wd' });

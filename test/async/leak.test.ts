@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { callSoon, Context, ContextVar, createTask } from '../../src/index.ts';
 import { currentScope } from '../../src/scope.ts';
+import { collectAndSettle } from '../support/gc.ts';
 
 const COUNT = 100_000;
 const BATCH = 1_000;
@@ -17,24 +18,12 @@ const SAMPLE_EVERY = 997; // a prime, so samples fall on every position in a bat
 /** How far above its starting point the heap may settle; retaining the workload would be ~150 MB. */
 const HEAP_SLACK_BYTES = 4 * 1024 * 1024;
 
-const gc = (globalThis as { gc?: () => void }).gc;
-
 const samples = new ContextVar<Float64Array>('samples');
 const record = new ContextVar<{ readonly label: string; readonly values: readonly number[] }>('record');
 const label = new ContextVar<string>('label');
 
-/** Full collections with event-loop turns in between, so finalizers and WeakRef clearing get to run. */
-async function collect(): Promise<void> {
-  assert.ok(gc, 'run node with --expose-gc (scripts/test.mjs does)');
-  for (let pass = 0; pass < 6; pass++) {
-    gc();
-    await new Promise((resolve) => setImmediate(resolve));
-    await sleep(1);
-  }
-}
-
 async function settledHeapUsed(): Promise<number> {
-  await collect();
+  await collectAndSettle(6);
   return process.memoryUsage().heapUsed;
 }
 
@@ -59,7 +48,8 @@ class Watch {
   survivors(): Record<string, { watched: number; alive: number; finalized: number }> {
     const byKind: Record<string, { watched: number; alive: number; finalized: number }> = {};
     for (const { kind, ref } of this.#refs) {
-      const entry = (byKind[kind] ??= { watched: 0, alive: 0, finalized: this.#finalized.get(kind) ?? 0 });
+      byKind[kind] ??= { watched: 0, alive: 0, finalized: this.#finalized.get(kind) ?? 0 };
+      const entry = byKind[kind];
       entry.watched += 1;
       if (ref.deref() !== undefined) entry.alive += 1;
     }
@@ -164,7 +154,7 @@ test('test_task_context_4: a value set in a finished task that scheduled a callb
 
   await createTask(main);
   tracked = undefined;
-  await collect();
+  await collectAndSettle(6);
   assert.equal(ref.deref(), undefined);
 });
 
@@ -179,7 +169,7 @@ test('a finished Context.run flow keeps nothing alive: neither the value it set 
     assert.equal(other.get(), '-'); // a read of another variable in the same snapshot
     assert.equal(big.get(), buffer);
   });
-  await collect();
+  await collectAndSettle(6);
   assert.equal(ref.deref(), undefined);
 });
 

@@ -1,6 +1,8 @@
 /**
- * The twelve scenarios of docs/semantics.md, and one test per
- * documented difference from Python (D1–D3) pinning our behaviour.
+ * Twelve scenarios the model must satisfy, numbered 1 to 12 (each test's name
+ * says what its scenario checks), tagged with the rules of docs/semantics.md
+ * they exercise (S1–S7), and one test per documented difference from Python
+ * (D1–D3 there) pinning our behaviour.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -19,6 +21,7 @@ import {
   TokenContextError,
   TokenUsedError,
 } from '../../src/index.ts';
+import { seeded } from '../support/random.ts';
 
 const v = new ContextVar<unknown>('v', { default: 'd' });
 
@@ -103,37 +106,40 @@ test(
   }),
 );
 
-test('scenario 6 / S7: a root server answers 100 concurrent clients each with its own value', async () => {
-  const seenAtStart: unknown[] = [];
-  const server = net.createServer((socket) => {
-    seenAtStart.push(v.get());
-    socket.once('data', (data) => {
-      v.set(data.toString());
-      setTimeout(() => socket.end(String(v.get())), Math.random() * 10);
+test(
+  'scenario 6 / S7: a root server answers 100 concurrent clients each with its own value',
+  seeded(async (random) => {
+    const seenAtStart: unknown[] = [];
+    const server = net.createServer((socket) => {
+      seenAtStart.push(v.get());
+      socket.once('data', (data) => {
+        v.set(data.toString());
+        setTimeout(() => socket.end(String(v.get())), random.between(0, 10));
+      });
     });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  try {
-    const replies = await Promise.all(
-      Array.from({ length: 100 }, (_, i) =>
-        new Promise<string>((resolve, reject) => {
-          let reply = '';
-          const client = net.connect(port, '127.0.0.1', () => client.write(`client-${i}`));
-          client.on('data', (chunk) => (reply += chunk));
-          client.on('end', () => resolve(reply));
-          client.on('error', reject);
-        }),
-      ),
-    );
-    assert.deepEqual(replies, Array.from({ length: 100 }, (_, i) => `client-${i}`));
-    // No connection started with another connection's value.
-    assert.deepEqual(new Set(seenAtStart), new Set(['d']));
-  } finally {
-    server.close();
-  }
-});
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      const replies = await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          new Promise<string>((resolve, reject) => {
+            let reply = '';
+            const client = net.connect(port, '127.0.0.1', () => client.write(`client-${i}`));
+            client.on('data', (chunk) => (reply += chunk));
+            client.on('end', () => resolve(reply));
+            client.on('error', reject);
+          }),
+        ),
+      );
+      assert.deepEqual(replies, Array.from({ length: 100 }, (_, i) => `client-${i}`));
+      // No connection started with another connection's value.
+      assert.deepEqual(new Set(seenAtStart), new Set(['d']));
+    } finally {
+      server.close();
+    }
+  }),
+);
 
 test('scenario 7: ctx.run keeps what fn set; the outer frame does not see it; nesting throws', () => {
   const ctx = new Context();
@@ -210,22 +216,25 @@ test(
   }),
 );
 
-test('scenario 12: 10,000 concurrent flows keep their own values after random delays', async () => {
-  let mismatches = 0;
-  await Promise.all(
-    Array.from({ length: 10_000 }, async (_, i) => {
-      await createTask(async () => {
-        v.set(i);
-        for (let step = 0; step < 3; step++) {
-          await sleep(Math.random() * 5);
-          if (v.get() !== i) mismatches++;
-        }
-      });
-    }),
-  );
-  assert.equal(mismatches, 0);
-  assert.equal(v.get(), 'd');
-});
+test(
+  'scenario 12: 10,000 concurrent flows keep their own values after random delays',
+  seeded(async (random) => {
+    let mismatches = 0;
+    await Promise.all(
+      Array.from({ length: 10_000 }, async (_, i) => {
+        await createTask(async () => {
+          v.set(i);
+          for (let step = 0; step < 3; step++) {
+            await sleep(random.between(0, 5));
+            if (v.get() !== i) mismatches++;
+          }
+        });
+      }),
+    );
+    assert.equal(mismatches, 0);
+    assert.equal(v.get(), 'd');
+  }),
+);
 
 test(
   'S3: reset reaches the caller that resumes with the snapshot the set was made in',

@@ -12,6 +12,7 @@ import net from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context, ContextVar, createTask } from '../../src/index.ts';
+import { type Random, seeded } from '../support/random.ts';
 
 const FLOWS = 10_000;
 const SOCKET_EVERY = 20; // 500 of the flows also talk over a socket
@@ -44,8 +45,10 @@ const STEPS: readonly Step[] = [
   'set',
 ];
 
-const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
-const shortDelay = (): number => Math.random() * 8;
+/** The test's generator (seeded(), so a failure names its seed): every flow's plan and delays come from it. */
+let random: Random;
+const pick = <T>(items: readonly T[]): T => random.pick(items);
+const shortDelay = (): number => random.between(0, 8);
 
 interface Tally {
   checks: number;
@@ -233,38 +236,42 @@ async function flow(id: number, tally: Tally, port: number): Promise<void> {
   here('end');
 }
 
-test('10,000 concurrent flows through every scheduler and 500 sockets: zero mismatches', async () => {
-  const tally: Tally = { checks: 0, mismatches: [] };
-  const server = await startServer(tally);
-  const { port } = server.address() as net.AddressInfo;
-  try {
-    await new Context().run(async () => {
-      const flows: Promise<void>[] = [];
-      for (let id = 0; id < FLOWS; id++) {
-        const socketPort = id % SOCKET_EVERY === 0 ? port : 0;
-        // Four ways a flow starts: a task, its own Context, a plain call, a timer at the root.
-        switch (id % 4) {
-          case 0:
-            flows.push(createTask(() => flow(id, tally, socketPort)));
-            break;
-          case 1:
-            flows.push(new Context().run(() => flow(id, tally, socketPort)));
-            break;
-          case 2:
-            flows.push(flow(id, tally, socketPort));
-            break;
-          default:
-            flows.push(new Promise((resolve) => setTimeout(() => resolve(flow(id, tally, socketPort)), shortDelay())));
+test(
+  '10,000 concurrent flows through every scheduler and 500 sockets: zero mismatches',
+  seeded(async (seededRandom) => {
+    random = seededRandom;
+    const tally: Tally = { checks: 0, mismatches: [] };
+    const server = await startServer(tally);
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      await new Context().run(async () => {
+        const flows: Promise<void>[] = [];
+        for (let id = 0; id < FLOWS; id++) {
+          const socketPort = id % SOCKET_EVERY === 0 ? port : 0;
+          // Four ways a flow starts: a task, its own Context, a plain call, a timer at the root.
+          switch (id % 4) {
+            case 0:
+              flows.push(createTask(() => flow(id, tally, socketPort)));
+              break;
+            case 1:
+              flows.push(new Context().run(() => flow(id, tally, socketPort)));
+              break;
+            case 2:
+              flows.push(flow(id, tally, socketPort));
+              break;
+            default:
+              flows.push(new Promise((resolve) => setTimeout(() => resolve(flow(id, tally, socketPort)), shortDelay())));
+          }
         }
-      }
-      await Promise.all(flows);
-    });
-  } finally {
-    server.close();
-  }
-  assert.deepEqual(tally.mismatches.slice(0, 10), []);
-  assert.equal(tally.mismatches.length, 0);
-  // Every flow checked at its start, its end and at least once per step.
-  assert.ok(tally.checks >= FLOWS * (STEPS_PER_FLOW + 2), `only ${tally.checks} checks ran`);
-  assert.equal(owner.get(), 'nobody');
-});
+        await Promise.all(flows);
+      });
+    } finally {
+      server.close();
+    }
+    assert.deepEqual(tally.mismatches.slice(0, 10), []);
+    assert.equal(tally.mismatches.length, 0);
+    // Every flow checked at its start, its end and at least once per step.
+    assert.ok(tally.checks >= FLOWS * (STEPS_PER_FLOW + 2), `only ${tally.checks} checks ran`);
+    assert.equal(owner.get(), 'nobody');
+  }),
+);

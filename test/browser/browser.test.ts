@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize, relative } from 'node:path';
 import { test } from 'node:test';
+import { hasFile, needs } from '../support/programs.ts';
 
 /**
  * The part of playwright-core this test drives. Its own type declarations need
@@ -103,7 +104,9 @@ interface CaseResult {
   error?: string;
 }
 
-test('the ESM build runs the synchronous conformance cases in headless Chromium', async (t) => {
+const chromiumHere = needs(CHROMIUM, hasFile(CHROMIUM));
+
+test(chromiumHere.name('the ESM build runs the synchronous conformance cases in headless Chromium'), chromiumHere.options, async (t) => {
   assert.ok(
     existsSync(CHROMIUM),
     `${CHROMIUM} is missing: install it with \`apt-get update && apt-get install -y chromium\` (CI's .ci/run does)`,

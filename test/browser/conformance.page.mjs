@@ -172,7 +172,9 @@ test('Context is a read-only Map of ContextVar to value', () => {
     ['a=1', 'b=2'],
   );
   const seen = [];
-  ctx.forEach((value, key, map) => seen.push(`${key.name}=${value}:${map === ctx}`));
+  ctx.forEach((value, key, map) => {
+    seen.push(`${key.name}=${value}:${map === ctx}`);
+  });
   assertDeepEqual(seen.sort(), ['a=1:true', 'b=2:true']);
   assertThrows(() => ctx.has('a'), TypeError, 'a non-ContextVar key');
   assertEqual(typeof ctx.set, 'undefined', 'no mutators');

@@ -24,9 +24,10 @@
  *     test_events and test_base_events (3.11) exercise `context=` only through
  *     mocks, so these cases follow the documented behaviour, each checked
  *     against python3, and are named after the loop method.
- * Not ported: test_threads.py test_to_thread_contextvars (no worker-thread API
- * yet); the weakref case of uvloop's test_context.py lives in
- * test/async/leak.test.ts.
+ * Elsewhere: test_threads.py test_to_thread_contextvars is covered by
+ * test/integrations/worker.test.ts (runInWorker gives the worker thread a copy
+ * of the context, as asyncio.to_thread does); the weakref case of uvloop's
+ * test_context.py lives in test/async/leak.test.ts.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -35,16 +36,14 @@ import {
   callLater,
   callSoon,
   Context,
-  ContextReentryError,
   ContextVar,
   copyContext,
   createTask,
   gather,
   TaskGroup,
 } from '../../src/index.ts';
+import { seeded } from '../support/random.ts';
 
-const randomBetween = (low: number, high: number): number => low + Math.random() * (high - low);
-const randomInt = (low: number, high: number): number => Math.floor(randomBetween(low, high + 1));
 
 describe('test_tasks.py', () => {
   test('test_context_1', async () => {
@@ -102,29 +101,35 @@ describe('test_tasks.py', () => {
     assert.equal(cvar.get(), 'nope');
   });
 
-  test('test_context_3', async () => {
-    // 100 tasks in parallel, each modifying cvar.
-    const cvar = new ContextVar('cvar', { default: -1 });
+  test(
+    'test_context_3',
+    seeded(async (random) => {
+      // 100 tasks in parallel, each modifying cvar.
+      const cvar = new ContextVar('cvar', { default: -1 });
 
-    async function sub(num: number): Promise<void> {
-      for (let i = 0; i < 10; i++) {
-        cvar.set(num + i);
-        await sleep(randomBetween(1, 50));
-        assert.equal(cvar.get(), num + i);
+      async function sub(num: number): Promise<void> {
+        for (let i = 0; i < 10; i++) {
+          cvar.set(num + i);
+          await sleep(random.between(1, 50));
+          assert.equal(cvar.get(), num + i);
+        }
       }
-    }
 
-    async function main(): Promise<void> {
-      const tasks = Array.from({ length: 100 }, () => createTask(() => sub(randomInt(0, 10))));
-      await gather(...tasks);
-    }
+      async function main(): Promise<void> {
+        const tasks = Array.from({ length: 100 }, () => createTask(() => sub(random.int(0, 10))));
+        await gather(...tasks);
+      }
 
-    await main();
-    assert.equal(cvar.get(), -1);
-  });
+      await main();
+      assert.equal(cvar.get(), -1);
+    }),
+  );
 
-  /** test_context_4/5/6 share this body; Python spells "create a task" three ways. */
-  async function runTasksInOneContext(): Promise<unknown[]> {
+  // test_context_4, 5 and 6 are one case: Python spells "create a task with
+  // context=ctx" three ways (Task(), asyncio.create_task, loop.create_task),
+  // which are all createTask here. Python's None is our undefined:
+  // Context.get without a fallback.
+  test('test_context_4, test_context_5, test_context_6: tasks given one Context one after another each leave their write in it', async () => {
     const cvar = new ContextVar<number>('cvar');
 
     async function coro(value: number): Promise<void> {
@@ -145,20 +150,7 @@ describe('test_tasks.py', () => {
       return ret;
     }
 
-    return createTask(main);
-  }
-
-  // Python's None is our undefined: Context.get without a fallback.
-  test('test_context_4', async () => {
-    assert.deepEqual(await runTasksInOneContext(), [undefined, 1, 2]);
-  });
-
-  test('test_context_5', async () => {
-    assert.deepEqual(await runTasksInOneContext(), [undefined, 1, 2]);
-  });
-
-  test('test_context_6', async () => {
-    assert.deepEqual(await runTasksInOneContext(), [undefined, 1, 2]);
+    assert.deepEqual(await createTask(main), [undefined, 1, 2]);
   });
 
   test('test_get_context', async () => {
@@ -323,8 +315,16 @@ describe('loop.call_soon / loop.call_later (documented behaviour)', () => {
       const handle = callSoon(callback('cancelled'));
       handle.cancel();
       await new Promise<void>((resolve) => callSoon(resolve));
-      callLater(1, callback('later'), { context: ctx });
-      await new Promise<void>((resolve) => callLater(5, resolve));
+      await new Promise<void>((resolve) =>
+        callLater(
+          1,
+          () => {
+            callback('later')();
+            resolve();
+          },
+          { context: ctx },
+        ),
+      );
       assert.deepEqual(seen, [
         ['first', 'captured'],
         ['second', 'first'],
@@ -336,30 +336,5 @@ describe('loop.call_soon / loop.call_later (documented behaviour)', () => {
       assert.equal(cvar.get(), 'after');
       assert.equal(handle.cancelled, true);
     });
-  });
-});
-
-describe('where ours differs from asyncio (pinned)', () => {
-  const cvar = new ContextVar('cvar', { default: 'nope' });
-
-  // Differs: asyncio.create_task is lazy (the body starts on a later loop turn); createTask starts it at once, like an eager task.
-  test('create_task: the body runs before create_task returns', async () => {
-    const order: string[] = [];
-    const task = createTask(async () => {
-      order.push('task body');
-    });
-    order.push('after createTask');
-    await task;
-    assert.deepEqual(order, ['task body', 'after createTask']);
-  });
-
-  // Differs: Python accepts create_task(context=ctx) while ctx is running (the task starts later); ours enters ctx at once, so it throws.
-  test('create_task(context=ctx) from inside ctx.run', () => {
-    const ctx = copyContext();
-    assert.throws(
-      () => ctx.run(() => createTask(async () => cvar.set('in task'), { context: ctx })),
-      ContextReentryError,
-    );
-    assert.equal(ctx.get(cvar), undefined);
   });
 });

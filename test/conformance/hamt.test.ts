@@ -18,11 +18,11 @@
 // comments (`__dump__()` output) are asserted here with __dump.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 
 import { Hamt, __checkInvariants, __dump } from '../../src/hamt.ts';
-import { CrashingHashKey, HashKey, HashingError, seededRandom, stringHash } from './hash-key.ts';
+import { CrashingHashKey, HashKey, HashingError, stringHash } from '../support/hash-key.ts';
+import { collectAndSettle } from '../support/gc.ts';
+import { seeded } from '../support/random.ts';
 
 type Map_ = Hamt<HashKey, unknown>;
 
@@ -74,20 +74,6 @@ function assertSameItems<T>(items: Iterable<T>, expected: Iterable<T>, key: (ite
   assert.equal(count, want.size);
 }
 
-/** Runs a full garbage collection (the test runner passes --expose-gc; fall back to enabling it). */
-function collectGarbage(): void {
-  let gc = (globalThis as { gc?: () => void }).gc;
-  if (gc === undefined) {
-    setFlagsFromString('--expose-gc');
-    gc = runInNewContext('gc') as () => void;
-  }
-  gc();
-}
-
-/** Lets the current job end, so WeakRefs created in it may be cleared. */
-function nextMacrotask(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 test('test_hashkey_helper_1', () => {
   const k1 = new HashKey(10, 'aaa');
@@ -223,7 +209,7 @@ test('test_hamt_collision_3', () => {
   const D = new HashKey(0b10000000_00000000_00000000_00000000, 'D');
   const E = new HashKey(0b00000000_00000000_00000000_00000000, 'E');
 
-  let h = hamtOf(
+  const h = hamtOf(
     [C, 'C'],
     [D, 'D'],
     [E, 'E'],
@@ -258,121 +244,123 @@ test('test_hamt_collision_3', () => {
   assert.deepEqual(new Set([...h.keys()].map((k) => k.name)), new Set(['C', 'D', 'E']));
 });
 
-test('test_hamt_stress', () => {
-  // CPython's sizes and rhythm, with a fixed seed. KeyStr(i) becomes a
-  // HashKey with a string hash (salted per run, as Python salts str hashes);
-  // "crash on hash" becomes a key whose hash getter throws, and "crash on
-  // eq" (a lookup with an equal-by-value twin) becomes: the twin is not found.
-  const COLLECTION_SIZE = 7000;
-  const TEST_ITERS_EVERY = 647;
-  const CRASH_HASH_EVERY = 97;
-  const CRASH_EQ_EVERY = 11;
-  const RUN_XTIMES = 3;
-  const random = seededRandom(20240527);
-  const crashing = new CrashingHashKey() as unknown as HashKey;
+test(
+  'test_hamt_stress',
+  seeded((random) => {
+    // CPython's sizes and rhythm, with a seeded generator. KeyStr(i) becomes a
+    // HashKey with a string hash (salted per run, as Python salts str hashes);
+    // "crash on hash" becomes a key whose hash getter throws, and "crash on
+    // eq" (a lookup with an equal-by-value twin) becomes: the twin is not found.
+    const COLLECTION_SIZE = 7000;
+    const TEST_ITERS_EVERY = 647;
+    const CRASH_HASH_EVERY = 97;
+    const CRASH_EQ_EVERY = 11;
+    const RUN_XTIMES = 3;
+    const crashing = new CrashingHashKey() as unknown as HashKey;
 
-  for (let run = 0; run < RUN_XTIMES; run++) {
-    const keys: HashKey[] = [];
-    for (let i = 0; i < COLLECTION_SIZE; i++) keys.push(new HashKey(stringHash(`${run}:${i}`), String(i)));
-    const twin = (key: HashKey): HashKey => new HashKey(key.hash, key.name);
+    for (let run = 0; run < RUN_XTIMES; run++) {
+      const keys: HashKey[] = [];
+      for (let i = 0; i < COLLECTION_SIZE; i++) keys.push(new HashKey(stringHash(`${run}:${i}`), String(i)));
+      const twin = (key: HashKey): HashKey => new HashKey(key.hash, key.name);
 
-    let h = hamt();
-    const d = new Map<HashKey, unknown>();
+      let h = hamt();
+      const d = new Map<HashKey, unknown>();
 
-    for (let i = 0; i < COLLECTION_SIZE; i++) {
-      const key = keys[i] as HashKey;
+      for (let i = 0; i < COLLECTION_SIZE; i++) {
+        const key = keys[i] as HashKey;
 
-      if (i % CRASH_HASH_EVERY === 0) {
-        const before = h;
-        assert.throws(() => h.set(crashing, i), HashingError);
-        assert.equal(h, before);
+        if (i % CRASH_HASH_EVERY === 0) {
+          const before = h;
+          assert.throws(() => h.set(crashing, i), HashingError);
+          assert.equal(h, before);
+        }
+
+        h = h.set(key, i);
+
+        if (i % CRASH_EQ_EVERY === 0) {
+          assert.equal(h.lookup(twin(key), 'not found'), 'not found');
+        }
+
+        d.set(key, i);
+        assert.equal(h.size, d.size);
+
+        if (i % TEST_ITERS_EVERY === 0) {
+          assertSameItems(h.entries(), d, ([k]) => k, ([, v]) => v);
+          __checkInvariants(h);
+        }
       }
 
-      h = h.set(key, i);
+      assert.equal(h.size, COLLECTION_SIZE);
 
-      if (i % CRASH_EQ_EVERY === 0) {
-        assert.equal(h.lookup(twin(key), 'not found'), 'not found');
+      for (let i = 0; i < COLLECTION_SIZE; i++) {
+        assert.equal(h.lookup(keys[i] as HashKey, 'not found'), i);
       }
 
-      d.set(key, i);
-      assert.equal(h.size, d.size);
-
-      if (i % TEST_ITERS_EVERY === 0) {
-        assertSameItems(h.entries(), d, ([k]) => k, ([, v]) => v);
-        __checkInvariants(h);
+      const keysToDelete = [...keys.keys()];
+      for (let i = keysToDelete.length - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [keysToDelete[i], keysToDelete[j]] = [keysToDelete[j] as number, keysToDelete[i] as number];
       }
+
+      let hm: Map_ | undefined;
+      let dm: Map<HashKey, unknown> | undefined;
+      keysToDelete.forEach((index, iterI) => {
+        const key = keys[index] as HashKey;
+
+        if (iterI % CRASH_HASH_EVERY === 0) {
+          const before = h;
+          assert.throws(() => h.delete(crashing), HashingError);
+          assert.equal(h, before);
+        }
+
+        if (iterI % CRASH_EQ_EVERY === 0) {
+          assert.equal(h.delete(twin(key)), h);
+        }
+
+        h = h.delete(key);
+        assert.equal(h.lookup(key, 'not found'), 'not found');
+        d.delete(key);
+        assert.equal(h.size, d.size);
+
+        if (iterI === Math.floor(COLLECTION_SIZE / 2)) {
+          hm = h;
+          dm = new Map(d);
+        }
+
+        if (iterI % TEST_ITERS_EVERY === 0) {
+          assertSameItems(h.keys(), d.keys(), (k) => k, () => true);
+          __checkInvariants(h);
+        }
+      });
+
+      assert.equal(d.size, 0);
+      assert.equal(h.size, 0);
+
+      // ============ the version saved halfway is untouched by later deletes
+
+      assert.ok(hm !== undefined && dm !== undefined);
+      for (const [key, value] of dm) assert.equal(hm.get(key), value);
+      assert.equal(hm.size, dm.size);
+
+      keysToDelete.forEach((index, i) => {
+        const key = keys[index] as HashKey;
+        hm = (hm as Map_).delete(key);
+        assert.equal(hm.lookup(key, 'not found'), 'not found');
+        (dm as Map<HashKey, unknown>).delete(key);
+        assert.equal(hm.size, (dm as Map<HashKey, unknown>).size);
+
+        if (i % TEST_ITERS_EVERY === 0) {
+          assertSameItems(hm.values(), (dm as Map<HashKey, unknown>).values(), (v) => v, () => true);
+        }
+      });
+
+      assert.equal(dm.size, 0);
+      assert.equal(hm.size, 0);
+      assert.deepEqual([...h.entries()], []);
+      assert.deepEqual([...hm.entries()], []);
     }
-
-    assert.equal(h.size, COLLECTION_SIZE);
-
-    for (let i = 0; i < COLLECTION_SIZE; i++) {
-      assert.equal(h.lookup(keys[i] as HashKey, 'not found'), i);
-    }
-
-    const keysToDelete = [...keys.keys()];
-    for (let i = keysToDelete.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [keysToDelete[i], keysToDelete[j]] = [keysToDelete[j] as number, keysToDelete[i] as number];
-    }
-
-    let hm: Map_ | undefined;
-    let dm: Map<HashKey, unknown> | undefined;
-    keysToDelete.forEach((index, iterI) => {
-      const key = keys[index] as HashKey;
-
-      if (iterI % CRASH_HASH_EVERY === 0) {
-        const before = h;
-        assert.throws(() => h.delete(crashing), HashingError);
-        assert.equal(h, before);
-      }
-
-      if (iterI % CRASH_EQ_EVERY === 0) {
-        assert.equal(h.delete(twin(key)), h);
-      }
-
-      h = h.delete(key);
-      assert.equal(h.lookup(key, 'not found'), 'not found');
-      d.delete(key);
-      assert.equal(h.size, d.size);
-
-      if (iterI === Math.floor(COLLECTION_SIZE / 2)) {
-        hm = h;
-        dm = new Map(d);
-      }
-
-      if (iterI % TEST_ITERS_EVERY === 0) {
-        assertSameItems(h.keys(), d.keys(), (k) => k, () => true);
-        __checkInvariants(h);
-      }
-    });
-
-    assert.equal(d.size, 0);
-    assert.equal(h.size, 0);
-
-    // ============ the version saved halfway is untouched by later deletes
-
-    assert.ok(hm !== undefined && dm !== undefined);
-    for (const [key, value] of dm) assert.equal(hm.get(key), value);
-    assert.equal(hm.size, dm.size);
-
-    keysToDelete.forEach((index, i) => {
-      const key = keys[index] as HashKey;
-      hm = (hm as Map_).delete(key);
-      assert.equal(hm.lookup(key, 'not found'), 'not found');
-      (dm as Map<HashKey, unknown>).delete(key);
-      assert.equal(hm.size, (dm as Map<HashKey, unknown>).size);
-
-      if (i % TEST_ITERS_EVERY === 0) {
-        assertSameItems(hm.values(), (dm as Map<HashKey, unknown>).values(), (v) => v, () => true);
-      }
-    });
-
-    assert.equal(dm.size, 0);
-    assert.equal(hm.size, 0);
-    assert.deepEqual([...h.entries()], []);
-    assert.deepEqual([...hm.entries()], []);
-  }
-});
+  }),
+);
 
 test('test_hamt_delete_1', () => {
   const A = new HashKey(100, 'A');
@@ -708,7 +696,7 @@ test('test_hamt_items_1', () => {
   const E = new HashKey(104, 'E');
   const F = new HashKey(110, 'F');
 
-  let h = hamtOf(
+  const h = hamtOf(
     [A, 'a'],
     [B, 'b'],
     [C, 'c'],
@@ -736,7 +724,7 @@ test('test_hamt_items_2', () => {
   const E = new HashKey(100100, 'E');
   const F = new HashKey(110, 'F');
 
-  let h = hamtOf(
+  const h = hamtOf(
     [A, 'a'],
     [B, 'b'],
     [C, 'c'],
@@ -760,7 +748,7 @@ test('test_hamt_keys_1', () => {
   const E = new HashKey(100100, 'E');
   const F = new HashKey(110, 'F');
 
-  let h = hamtOf(
+  const h = hamtOf(
     [A, 'a'],
     [B, 'b'],
     [C, 'c'],
@@ -861,10 +849,7 @@ test('test_hamt_gc_1', async () => {
   };
   const ref = build();
 
-  await nextMacrotask();
-  collectGarbage();
-  collectGarbage();
-  collectGarbage();
+  await collectAndSettle(3);
 
   assert.equal(ref.deref(), undefined);
 });
@@ -892,10 +877,7 @@ test('test_hamt_gc_2', async () => {
   };
   const { ref, valueRef, finished } = build();
 
-  await nextMacrotask();
-  collectGarbage();
-  collectGarbage();
-  collectGarbage();
+  await collectAndSettle(3);
 
   assert.equal(ref.deref(), undefined);
   assert.equal(valueRef.deref(), undefined);

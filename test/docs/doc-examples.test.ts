@@ -24,6 +24,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { dirname, join, relative } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { canRun, needs } from '../support/programs.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // Generous: on a loaded two-core machine one block can take 30 s; a block that hangs still fails.
@@ -77,15 +78,15 @@ function codeBlocks(file: string, text: string): CodeBlock[] {
   let open: { fence: string; indent: number; language: string; line: number; body: string[] } | undefined;
   lines.forEach((line, index) => {
     if (open === undefined) {
-      const start = /^( {0,3})(`{3,}|~{3,})\s*([^\s`]*)/.exec(line);
-      if (start) {
-        open = { indent: start[1]!.length, fence: start[2]!, language: start[3]!.toLowerCase(), line: index + 1, body: [] };
+      const opening = /^( {0,3})(`{3,}|~{3,})\s*([^\s`]*)/.exec(line);
+      if (opening) {
+        open = { indent: opening[1]!.length, fence: opening[2]!, language: opening[3]!.toLowerCase(), line: index + 1, body: [] };
       }
       return;
     }
     const close = /^ {0,3}(`{3,}|~{3,})\s*$/.exec(line);
     if (close && close[1]![0] === open.fence[0] && close[1]!.length >= open.fence.length) {
-      blocks.push({ file, line: open.line, language: open.language, code: open.body.join('\n') + '\n' });
+      blocks.push({ file, line: open.line, language: open.language, code: `${open.body.join('\n')}\n` });
       open = undefined;
       return;
     }
@@ -130,9 +131,9 @@ const scripts = packageJson.scripts ?? {};
 
 /** The npm scripts a shell block invokes: `npm run x`, `npm run-script x`, `npm start`, `npm test`. */
 function npmScriptsIn(code: string): string[] {
-  const named = [...code.matchAll(/\bnpm\s+(?:run|run-script)\s+([\w:.-]+)/g)].map((m) => m[1]!);
+  const runScripts = [...code.matchAll(/\bnpm\s+(?:run|run-script)\s+([\w:.-]+)/g)].map((m) => m[1]!);
   const lifecycle = [...code.matchAll(/\bnpm\s+(start|test|t)\b/g)].map((m) => (m[1] === 't' ? 'test' : m[1]!));
-  return [...named, ...lifecycle];
+  return [...runScripts, ...lifecycle];
 }
 
 const files = markdownFiles();
@@ -170,8 +171,10 @@ test('the README has a runnable TypeScript quickstart', () => {
 });
 
 describe('documentation code blocks', { concurrency: 4 }, () => {
+  const python = needs('python3', canRun('python3'));
   for (const { block, name, runner, path } of examples) {
-    test(name, async () => {
+    const [testName, options] = runner.extension === '.py' ? [python.name(name), python.options] : [name, {}];
+    test(testName, options, async () => {
       if (runner.extension !== '.py') assertBuilt();
       const [command, args] = runner.command(path);
       const outcome = await execute(command, args, TIMEOUT_MS);

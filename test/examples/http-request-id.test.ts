@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { test } from 'node:test';
-import { createRequestIdServer, getWithRequestId, listen, requestId } from '../../examples/http-request-id.ts';
+import { listen } from '../../examples/http.ts';
+import { createRequestIdServer, getWithRequestId, requestId } from '../../examples/http-request-id.ts';
 
 const LINE = /^\[(?<id>[^\]]+)\] (?:GET )?\/items\/(?<item>\d+) (?<step>arrived|started|loaded|item \d+ checked|done)$/;
 const REQUESTS = 200;

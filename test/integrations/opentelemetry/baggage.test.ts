@@ -17,9 +17,9 @@ import {
   type TextMapPropagator,
 } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { Context, ContextVar, createTask } from '../../src/index.ts';
-import { ContextVarBaggagePropagator, ContextVarContextManager } from '../../src/integrations/opentelemetry.ts';
-import { getText, listen } from '../support/http.ts';
+import { Context, ContextVar, createTask } from '../../../src/index.ts';
+import { ContextVarBaggagePropagator, ContextVarContextManager } from '../../../src/integrations/opentelemetry.ts';
+import { getText, listen } from '../../../examples/http.ts';
 
 const tenant = new ContextVar<string>('tenant');
 const plan = new ContextVar<string>('plan', { default: 'free' });

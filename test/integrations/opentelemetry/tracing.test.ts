@@ -7,10 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { context, propagation, trace, type Span } from '@opentelemetry/api';
+import { context, propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   BasicTracerProvider,
@@ -18,9 +17,10 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
-import { callLater, ContextVar, copyContext, createTask, gather } from '../../src/index.ts';
-import { ContextVarContextManager } from '../../src/integrations/opentelemetry.ts';
-import { runExample } from '../support/run-example.ts';
+import { callLater, ContextVar, copyContext, createTask, gather } from '../../../src/index.ts';
+import { ContextVarContextManager } from '../../../src/integrations/opentelemetry.ts';
+import { listen } from '../../../examples/http.ts';
+import { inSpan } from '../../../examples/opentelemetry.ts';
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -53,17 +53,6 @@ function assertParent(childName: string, parentName: string): void {
   const parent = spanNamed(parentName);
   assert.equal(child.parentSpanContext?.spanId, parent.spanContext().spanId, `${childName}'s parent is ${parentName}`);
   assert.equal(child.spanContext().traceId, parent.spanContext().traceId);
-}
-
-/** Starts `name` as the active span for fn, ending it when fn settles. */
-function inSpan<T>(name: string, fn: (span: Span) => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan(name, async (span) => {
-    try {
-      return await fn(span);
-    } finally {
-      span.end();
-    }
-  });
 }
 
 test('nested spans across awaits get their enclosing span as parent; siblings do not nest', async () => {
@@ -166,8 +155,7 @@ test('100 concurrent HTTP requests: each server span is the child of its own cli
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server);
   try {
     const answers = await Promise.all(
       Array.from({ length: REQUESTS }, (_, i) =>
@@ -204,13 +192,4 @@ test('100 concurrent HTTP requests: each server span is the child of its own cli
   } finally {
     server.close();
   }
-});
-
-test('examples/opentelemetry.ts runs: each trace is client -> server request -> its own three children', async () => {
-  const { code, stdout } = await runExample('opentelemetry.ts');
-  assert.equal(code, 0);
-  const expected = [1, 2, 3].map((n) =>
-    [`client /orders/${n}`, `  GET /orders/${n}`, '    cache.get', '    db.query', '    render'].join('\n'),
-  );
-  assert.deepEqual(stdout.trim().split('\n\n'), expected);
 });

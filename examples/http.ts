@@ -1,4 +1,7 @@
-/** Plain HTTP on 127.0.0.1 for tests that run real servers. */
+/**
+ * The plain HTTP the examples share, on 127.0.0.1: start a server on a free
+ * port, and make one GET on a fresh connection.
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -8,7 +11,7 @@ export async function listen(server: http.Server): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-/** One GET on a fresh connection; resolves with the body. */
+/** One GET on a fresh connection, with the given headers; resolves with the body. */
 export function getText(port: number, path: string, headers: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     http

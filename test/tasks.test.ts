@@ -20,7 +20,7 @@ import {
   TaskGroup,
   TaskGroupClosedError,
   TaskGroupError,
-} from '../../src/index.ts';
+} from '../src/index.ts';
 
 const v = new ContextVar<unknown>('v', { default: 'd' });
 
@@ -149,7 +149,7 @@ describe('createTask', () => {
     assert.match(task.name, /^Task-\d+$/);
     assert.equal(createTask(() => 0, { name: 'loader' }).name, 'loader');
     assert.equal(Object.prototype.toString.call(task), '[object Task]');
-    assert.equal(await task.then((value) => value + '!'), 'x!');
+    assert.equal(await task.then((value) => `${value}!`), 'x!');
     assert.equal(await createTask(() => Promise.reject(new Error('no'))).catch((error: unknown) => (error as Error).message), 'no');
     let finished = false;
     assert.equal(
@@ -160,6 +160,12 @@ describe('createTask', () => {
     );
     assert.equal(finished, true);
     assert.match(String(task), /done/);
+  });
+
+  test('new Task() is refused with a TypeError that points to createTask', () => {
+    // The constructor is private: `new Task(fn)` does not compile, and at run time it is refused.
+    const NewTask = Task as unknown as new (...args: unknown[]) => unknown;
+    assert.throws(() => new NewTask(async () => 1), { name: 'TypeError', message: /createTask\(\)/ });
   });
 });
 
@@ -308,6 +314,17 @@ describe('TaskGroup', () => {
     assert.equal(slowFinished, true);
   });
 
+  test('a failure that is not an Error is rendered in the TaskGroupError message', async () => {
+    const group = new TaskGroup();
+    group.createTask(() => Promise.reject('boom'));
+    await assert.rejects(group.wait(), (error: unknown) => {
+      assert.ok(error instanceof TaskGroupError);
+      assert.equal(error.message, "1 of the task group's tasks failed; the first: 'boom'");
+      assert.deepEqual(error.errors, ['boom']);
+      return true;
+    });
+  });
+
   test('createTask after wait() settled throws', async () => {
     const group = new TaskGroup();
     group.createTask(() => sleep(1));
@@ -423,6 +440,7 @@ describe('callSoon and callLater', () => {
       const seen: unknown[] = [];
       v.set('scheduled');
       let ranSynchronously = true;
+      const laterRan = gate();
       callSoon(() => {
         seen.push(['soon', v.get(), ranSynchronously]);
         v.set('written by soon');
@@ -430,11 +448,12 @@ describe('callSoon and callLater', () => {
       callLater(2, () => {
         seen.push(['later', v.get()]);
         v.set('written by later');
+        laterRan.open();
       });
       ranSynchronously = false;
       v.set('after scheduling');
       await nextTurn();
-      await sleep(10);
+      await laterRan.opened;
       // Sorted: a late loop turn may run the due timer before the pending immediate.
       assert.deepEqual(seen.sort(), [
         ['later', 'scheduled'],
@@ -457,15 +476,17 @@ describe('callSoon and callLater', () => {
     );
     // Wait by causality, not by clock: a late loop turn can run a due timer before pending immediates.
     await nextTurn();
+    const laterRan = gate();
     callLater(
       1,
       () => {
         seen.push(v.get());
         v.set('later');
+        laterRan.open();
       },
       { context: ctx },
     );
-    await sleep(10);
+    await laterRan.opened;
     assert.deepEqual(seen, ['in ctx', 'soon']);
     assert.equal(ctx.get(v), 'later');
   });
@@ -480,7 +501,9 @@ describe('callSoon and callLater', () => {
     later.cancel();
     assert.equal(soon.cancelled, true);
     assert.equal(later.cancelled, true);
-    await sleep(10);
+    // Timers of one delay run in the order they were made: this one runs after the cancelled one's time.
+    await new Promise<void>((resolve) => callLater(1, resolve));
+    await nextTurn();
     assert.equal(ran, 0);
   });
 
@@ -566,4 +589,29 @@ test('copyContext inside a task sees the task, not the caller', async () => {
   });
   assert.equal((await task).get(v), 'in task');
   assert.equal(copyContext().get(v), undefined);
+});
+
+describe('where ours differs from asyncio (pinned)', () => {
+  const cvar = new ContextVar('cvar', { default: 'nope' });
+
+  // Differs: asyncio.create_task is lazy (the body starts on a later loop turn); createTask starts it at once, like an eager task.
+  test('create_task: the body runs before create_task returns', async () => {
+    const order: string[] = [];
+    const task = createTask(async () => {
+      order.push('task body');
+    });
+    order.push('after createTask');
+    await task;
+    assert.deepEqual(order, ['task body', 'after createTask']);
+  });
+
+  // Differs: Python accepts create_task(context=ctx) while ctx is running (the task starts later); ours enters ctx at once, so it throws.
+  test('create_task(context=ctx) from inside ctx.run', () => {
+    const ctx = copyContext();
+    assert.throws(
+      () => ctx.run(() => createTask(async () => cvar.set('in task'), { context: ctx })),
+      ContextReentryError,
+    );
+    assert.equal(ctx.get(cvar), undefined);
+  });
 });
