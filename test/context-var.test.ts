@@ -59,7 +59,7 @@ test('reset() of anything but a Token is a TypeError naming the variable and wha
       () => v.reset(value as Token<number>),
       (error: unknown) =>
         error instanceof TypeError &&
-        error.message === `<ContextVar name='v' default=1>.reset expects a Token, got ${rendered}`,
+        error.message === `<ContextVar name='v' default=1>.reset expects a Token made by set(), got ${rendered}`,
     );
   }
   assert.equal(v.get(), 1);
