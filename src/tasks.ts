@@ -56,12 +56,16 @@ export class Task<T> implements PromiseLike<T> {
   readonly #result: Promise<T>;
   #done = false;
 
-  /** @internal Use {@link createTask}. */
-  constructor(fn: () => T | PromiseLike<T>, options: TaskOptions = {}) {
-    assertFunction(fn, 'createTask');
-    const context = contextOption(options.context, 'createTask');
+  /** @internal Use {@link createTask}; `method` names the API in argument errors. */
+  constructor(fn: () => T | PromiseLike<T>, options?: TaskOptions, method = 'createTask') {
+    assertFunction(fn, method);
+    const { context: given, name } = readOptions(options, method, TASK_OPTIONS);
+    if (name !== undefined && typeof name !== 'string') {
+      throw new TypeError(`${method}'s name option must be a string, got ${describeValue(name)}`);
+    }
+    const context = contextOption(given, method);
     this.context = context;
-    this.name = options.name ?? `Task-${++tasksCreated}`;
+    this.name = name ?? `Task-${++tasksCreated}`;
     // `finally` marks completion without handling a rejection: an awaited
     // task's failure reaches its awaiter, an unawaited one is reported as an
     // unhandled rejection (asyncio's "exception was never retrieved").
@@ -113,6 +117,44 @@ export class Task<T> implements PromiseLike<T> {
 }
 brand(Task, 'Task');
 
+const TASK_OPTIONS = ['context', 'name'] as const;
+const CALL_OPTIONS = ['context'] as const;
+
+/**
+ * Reads the named fields of an options argument once, so that a getter runs
+ * once and a hostile object (a revoked Proxy, a throwing getter) is a
+ * TypeError naming the API rather than whatever reading it threw.
+ */
+function readOptions<K extends string>(options: unknown, method: string, keys: readonly K[]): { [P in K]?: unknown } {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${method} expects an options object ({ ${keys.join(', ')} }) or nothing, got ${describeValue(options)}`);
+  }
+  const read: { [P in K]?: unknown } = {};
+  for (const key of keys) {
+    try {
+      read[key] = (options as Record<string, unknown>)[key];
+    } catch (cause) {
+      throw new TypeError(`${method} could not read options.${key}: pass a plain options object`, { cause });
+    }
+  }
+  return read;
+}
+
+/**
+ * @internal describe(), for values that may be hostile: a revoked Proxy or a
+ * throwing getter must not turn an argument error into another error.
+ */
+export function describeValue(value: unknown): string {
+  try {
+    return describe(value);
+  } catch {
+    return typeof value === 'function'
+      ? 'a function that cannot be inspected'
+      : 'an object that cannot be inspected (a revoked Proxy?)';
+  }
+}
+
 /** Runs fn inside the task's Context; a synchronous throw becomes a rejection, as in an async function. */
 function start<T>(fn: () => T | PromiseLike<T>): Promise<T> {
   try {
@@ -126,7 +168,8 @@ function start<T>(fn: () => T | PromiseLike<T>): Promise<T> {
  * Runs `fn` as a {@link Task}: in its own flow, with `options.context` or a
  * copy of the current Context (Python's `asyncio.create_task`).
  *
- * @throws {TypeError} when `fn` is not a function.
+ * @throws {TypeError} when `fn` is not a function, `options` is not an object,
+ * `options.context` is not a Context or `options.name` is not a string.
  * @throws {ContextReentryError} when `options.context` is running on this stack.
  *
  * @example
@@ -204,12 +247,20 @@ export class TaskGroupError extends AggregateError {
    * @param errors - every failure of the group's tasks, in the order they happened.
    */
   constructor(errors: readonly unknown[]) {
-    const first = errors[0];
-    const firstMessage = first instanceof Error ? `${first.name}: ${first.message}` : describe(first);
-    super(errors, `${errors.length} of the task group's tasks failed; the first: ${firstMessage}`);
+    super(errors, `${errors.length} of the task group's tasks failed; the first: ${describeFailure(errors[0])}`);
   }
 }
 named(TaskGroupError, 'TaskGroupError');
+
+/** A failure for a message; a thrown revoked Proxy or a throwing getter must not stop the group's own error. */
+function describeFailure(failure: unknown): string {
+  try {
+    if (failure instanceof Error) return `${String(failure.name)}: ${String(failure.message)}`;
+  } catch {
+    // fall through: not readable as an Error
+  }
+  return describeValue(failure);
+}
 
 const ASYNC_DISPOSE: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose');
 
@@ -269,7 +320,7 @@ export class TaskGroup {
         'this TaskGroup is shutting down after a task failed: it accepts no new tasks (see signal.reason)',
       );
     }
-    const task = createTask(fn, options);
+    const task = new Task(fn as () => Awaited<T>, options, 'TaskGroup.createTask');
     this.#tasks.push(task);
     task.then(undefined, (error: unknown) => {
       if (this.#errors.length === 0) this.#abort.abort(error);
@@ -357,7 +408,7 @@ function schedule(
   plan: (run: () => void) => Cancel,
 ): Handle {
   assertFunction(callback, method);
-  const context = contextOption(options?.context, method);
+  const context = contextOption(readOptions(options, method, CALL_OPTIONS).context, method);
   let cancelled = false;
   const cancel = plan(() => context.run(callback));
   return {
@@ -376,7 +427,7 @@ function schedule(
  * Context taken now or in `options.context` (Python's `loop.call_soon`).
  * Arguments travel in a closure: `callSoon(() => cb(a, b))`.
  *
- * @throws {TypeError} when `callback` is not a function.
+ * @throws {TypeError} when `callback` is not a function, or `options` is not an object.
  *
  * @example
  * ```ts
@@ -389,11 +440,49 @@ export function callSoon(callback: () => void, options?: CallOptions): Handle {
 }
 
 /**
+ * setTimeout's longest delay, 2^31 - 1 ms (about 24.8 days): a longer one
+ * fires after 1 ms with a TimeoutOverflowWarning.
+ */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+/**
+ * @internal The next timer of a callLater whose callback is due in
+ * `remainingMs`: wait the rest when setTimeout can, else its longest delay
+ * and look again (asyncio's call_later accepts any delay; so does callLater).
+ */
+export function nextTimer(remainingMs: number): { readonly wait: number; readonly last: boolean } {
+  if (remainingMs > MAX_TIMER_DELAY) return { wait: MAX_TIMER_DELAY, last: false };
+  return { wait: remainingMs > 0 ? remainingMs : 0, last: true };
+}
+
+const now: () => number =
+  typeof performance === 'object' && typeof performance.now === 'function' ? () => performance.now() : Date.now;
+
+/** Runs `run` once `delayMs` has passed, chaining timers when setTimeout cannot wait that long. */
+function runLater(delayMs: number, run: () => void): Cancel {
+  if (delayMs <= MAX_TIMER_DELAY) {
+    const timer = setTimeout(run, delayMs);
+    return () => clearTimeout(timer);
+  }
+  // The deadline is read from a monotonic clock, so a timer that fires late or early corrects the next one.
+  const deadline = now() + delayMs;
+  let timer: ReturnType<typeof setTimeout>;
+  const arm = (): void => {
+    const { wait, last } = nextTimer(deadline - now());
+    timer = setTimeout(last ? run : arm, wait);
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
+
+/**
  * Runs `callback` after `delayMs` milliseconds, in a copy of the current
  * Context taken now or in `options.context` (Python's `loop.call_later`).
+ * Any finite delay works: one longer than setTimeout allows (about 24.8
+ * days) is waited out by a chain of timers, and `cancel()` stops it.
  *
+ * @throws {TypeError} when `delayMs` is not a number, `callback` is not a function, or `options` is not an object.
  * @throws {RangeError} when `delayMs` is negative, NaN or infinite.
- * @throws {TypeError} when `callback` is not a function.
  *
  * @example
  * ```ts
@@ -401,13 +490,13 @@ export function callSoon(callback: () => void, options?: CallOptions): Handle {
  * ```
  */
 export function callLater(delayMs: number, callback: () => void, options?: CallOptions): Handle {
-  if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
-    throw new RangeError(`callLater expects a finite delay of 0 ms or more, got ${describe(delayMs)}`);
+  if (typeof delayMs !== 'number') {
+    throw new TypeError(`callLater expects delayMs to be a number of milliseconds, got ${describeValue(delayMs)}`);
   }
-  return schedule('callLater', callback, options, (run) => {
-    const timer = setTimeout(run, delayMs);
-    return () => clearTimeout(timer);
-  });
+  if (!Number.isFinite(delayMs) || delayMs < 0) {
+    throw new RangeError(`callLater expects a finite delay of 0 ms or more as delayMs, got ${describeValue(delayMs)}`);
+  }
+  return schedule('callLater', callback, options, (run) => runLater(delayMs, run));
 }
 
 /**
