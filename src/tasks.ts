@@ -121,11 +121,12 @@ const TASK_OPTIONS = ['context', 'name'] as const;
 const CALL_OPTIONS = ['context'] as const;
 
 /**
- * Reads the named fields of an options argument once, so that a getter runs
- * once and a hostile object (a revoked Proxy, a throwing getter) is a
- * TypeError naming the API rather than whatever reading it threw.
+ * @internal Reads the named fields of an options argument once, so that a
+ * getter runs once and a hostile object (a revoked Proxy, a throwing getter)
+ * is a TypeError naming the API rather than whatever reading it threw. Also
+ * used by contextvars/worker.
  */
-function readOptions<K extends string>(options: unknown, method: string, keys: readonly K[]): { [P in K]?: unknown } {
+export function readOptions<K extends string>(options: unknown, method: string, keys: readonly K[]): { [P in K]?: unknown } {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${method} expects an options object ({ ${keys.join(', ')} }) or nothing, got ${describeValue(options)}`);
@@ -135,7 +136,7 @@ function readOptions<K extends string>(options: unknown, method: string, keys: r
     try {
       read[key] = (options as Record<string, unknown>)[key];
     } catch (cause) {
-      throw new TypeError(`${method} could not read options.${key}: pass a plain options object`, { cause });
+      throw new TypeError(`${method} could not read options.${key}`, { cause });
     }
   }
   return read;
@@ -149,9 +150,7 @@ export function describeValue(value: unknown): string {
   try {
     return describe(value);
   } catch {
-    return typeof value === 'function'
-      ? 'a function that cannot be inspected'
-      : 'an object that cannot be inspected (a revoked Proxy?)';
+    return 'an object that cannot be inspected (a revoked Proxy?)';
   }
 }
 
@@ -255,11 +254,10 @@ named(TaskGroupError, 'TaskGroupError');
 /** A failure for a message; a thrown revoked Proxy or a throwing getter must not stop the group's own error. */
 function describeFailure(failure: unknown): string {
   try {
-    if (failure instanceof Error) return `${String(failure.name)}: ${String(failure.message)}`;
+    return failure instanceof Error ? `${String(failure.name)}: ${String(failure.message)}` : describe(failure);
   } catch {
-    // fall through: not readable as an Error
+    return describeValue(failure);
   }
-  return describeValue(failure);
 }
 
 const ASYNC_DISPOSE: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose');
@@ -455,9 +453,6 @@ export function nextTimer(remainingMs: number): { readonly wait: number; readonl
   return { wait: remainingMs > 0 ? remainingMs : 0, last: true };
 }
 
-const now: () => number =
-  typeof performance === 'object' && typeof performance.now === 'function' ? () => performance.now() : Date.now;
-
 /** Runs `run` once `delayMs` has passed, chaining timers when setTimeout cannot wait that long. */
 function runLater(delayMs: number, run: () => void): Cancel {
   if (delayMs <= MAX_TIMER_DELAY) {
@@ -465,10 +460,10 @@ function runLater(delayMs: number, run: () => void): Cancel {
     return () => clearTimeout(timer);
   }
   // The deadline is read from a monotonic clock, so a timer that fires late or early corrects the next one.
-  const deadline = now() + delayMs;
+  const deadline = performance.now() + delayMs;
   let timer: ReturnType<typeof setTimeout>;
   const arm = (): void => {
-    const { wait, last } = nextTimer(deadline - now());
+    const { wait, last } = nextTimer(deadline - performance.now());
     timer = setTimeout(last ? run : arm, wait);
   };
   arm();

@@ -24,8 +24,8 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { describe } from '../context.ts';
 import { Context, ContextVar, copyContext, type ContextVarOptions } from '../index.ts';
+import { describeValue, readOptions } from '../tasks.ts';
 import {
   decodeThrown,
   firstLine,
@@ -365,7 +365,7 @@ export class WorkerPool {
    * @throws {RangeError} when `size` is not a positive integer.
    */
   constructor(options?: WorkerPoolOptions) {
-    const { size = Math.max(1, availableParallelism() - 1) } = readOptions(options, 'WorkerPool', ['size'], '{ size }');
+    const { size = Math.max(1, availableParallelism() - 1) } = readOptions(options, 'WorkerPool', ['size']);
     if (typeof size !== 'number') {
       throw new TypeError(`WorkerPool's size option must be a number, got ${describeValue(size)}`);
     }
@@ -624,12 +624,7 @@ function taskRequest(
     throw new TypeError(`${api} expects the task's arguments as an array, got ${describeValue(args)}: pass [] for none`);
   }
   const url = moduleUrl(module, api);
-  const { context = copyContext(), signal, timeout } = readOptions(
-    options,
-    api,
-    ['context', 'signal', 'timeout'],
-    '{ context, signal, timeout }',
-  );
+  const { context = copyContext(), signal, timeout } = readOptions(options, api, ['context', 'signal', 'timeout']);
   if (!isContext(context)) {
     throw new TypeError(`${api}'s context option must be a Context, got ${describeValue(context)}`);
   }
@@ -667,36 +662,6 @@ function cloneFailure(
       `pass data that structured clone can copy`,
     { cause },
   );
-}
-
-/**
- * Reads the named fields of an options argument once. An argument that is
- * not an object, or whose fields cannot be read (a revoked Proxy, a getter
- * that throws), is a TypeError naming the API.
- */
-function readOptions<K extends string>(
-  options: unknown,
-  api: string,
-  keys: readonly K[],
-  shape: string,
-): { [P in K]?: unknown } {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${api} expects an options object (${shape}) or nothing, got ${describeValue(options)}`);
-  }
-  const read: { [P in K]?: unknown } = {};
-  for (const key of keys) {
-    let value: unknown;
-    try {
-      value = (options as Record<string, unknown>)[key];
-    } catch (cause) {
-      throw new TypeError(`${api} could not read options.${key} (${firstLine(cause)}): pass a plain options object`, {
-        cause,
-      });
-    }
-    if (value !== undefined) read[key] = value;
-  }
-  return read;
 }
 
 function signalOption(signal: unknown, api: string): AbortSignal | undefined {
@@ -780,13 +745,4 @@ function workerScript(): URL {
   const here = typeof __filename === 'string' ? pathToFileURL(__filename).href : import.meta.url;
   const extension = /\.(ts|mts|cts|js|mjs|cjs)$/.exec(new URL(here).pathname)?.[1] ?? 'js';
   return new URL(`./worker-thread.${extension}`, here);
-}
-
-/** describe(), for values that may be hostile: a revoked Proxy or a throwing getter cannot turn an error into another. */
-function describeValue(value: unknown): string {
-  try {
-    return describe(value);
-  } catch {
-    return typeof value === 'function' ? 'a function that cannot be inspected' : 'an object that cannot be inspected (a revoked Proxy?)';
-  }
 }
