@@ -637,7 +637,7 @@ function taskRequest(
   try {
     payload = structuredClone({ args, values });
   } catch (cause) {
-    throw cloneFailure(exportName, args, values, cause);
+    throw cloneFailure(api, exportName, values, cause);
   }
   const request: TaskRequest = { protocol: PROTOCOL, id: nextTaskId++, module: url, exportName, payload };
   return { request, limits };
@@ -645,8 +645,8 @@ function taskRequest(
 
 /** Which part of a payload could not be cloned: a shared value (named by its key), else an argument. */
 function cloneFailure(
+  api: string,
   exportName: string,
-  args: readonly unknown[],
   values: ReadonlyArray<readonly [string, unknown]>,
   cause: unknown,
 ): Error {
@@ -658,7 +658,7 @@ function cloneFailure(
     }
   }
   return new TypeError(
-    `an argument of ${exportName}() cannot be copied into a worker thread (${firstLine(cause)}): ` +
+    `${api}: an argument of ${exportName}() cannot be copied into a worker thread (${firstLine(cause)}): ` +
       `pass data that structured clone can copy`,
     { cause },
   );
