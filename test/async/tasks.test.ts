@@ -432,6 +432,17 @@ describe('TaskGroup', () => {
   });
 });
 
+/** How many timers keep the process alive, where the runtime says (Node does; Bun 1.4 lists none). */
+const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+function reportsTimers(): boolean {
+  if (typeof process.getActiveResourcesInfo !== 'function') return false;
+  const before = timers();
+  const probe = setTimeout(() => {}, 1000);
+  const reported = timers() === before + 1;
+  clearTimeout(probe);
+  return reported;
+}
+
 describe('callSoon and callLater', () => {
   test('a non-function is a TypeError', () => {
     assert.throws(() => callSoon('not a function' as unknown as () => void), {
@@ -502,14 +513,17 @@ describe('callSoon and callLater', () => {
     }),
   );
 
-  test('cancel() stops a long callLater: its timer is cleared, not left to keep the process alive', () => {
-    const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
-    const before = timers();
-    const handle = callLater(2 ** 32, () => {});
-    assert.equal(timers(), before + 1);
-    handle.cancel();
-    assert.equal(timers(), before);
-  });
+  test(
+    'cancel() stops a long callLater: its timer is cleared, not left to keep the process alive',
+    { skip: reportsTimers() ? false : 'this runtime does not list its timers in process.getActiveResourcesInfo()' },
+    () => {
+      const before = timers();
+      const handle = callLater(2 ** 32, () => {});
+      assert.equal(timers(), before + 1);
+      handle.cancel();
+      assert.equal(timers(), before);
+    },
+  );
 
   test('the timer chain of a long delay adds up to the delay: each step waits at most 2 ** 31 - 1 ms', () => {
     const max = 2 ** 31 - 1;
