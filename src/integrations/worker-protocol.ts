@@ -18,6 +18,7 @@
  *
  * @module
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { ContextVar } from '../index.ts';
 
 const REGISTRY = Symbol.for('contextvars.worker.sharedVariables.v1');
@@ -49,13 +50,24 @@ export interface TaskRequest {
   readonly payload: TaskPayload;
 }
 
+/**
+ * A request that waited in a pool's queue: it was posted into `port` when the
+ * call was made (so it was copied then, once), and the worker reads it from
+ * there with `receiveMessageOnPort`.
+ */
+export interface HeldRequest {
+  readonly protocol: typeof PROTOCOL;
+  readonly id: number;
+  readonly port: MessagePort;
+}
+
 /** The settled outcome of a {@link TaskRequest}. */
 export type TaskReply =
   | { readonly protocol: typeof PROTOCOL; readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly protocol: typeof PROTOCOL; readonly id: number; readonly ok: false; readonly thrown: EncodedThrown };
 
 /** Whether `message` is a request or reply of this protocol (and not something the task's code posted). */
-export function isProtocolMessage(message: unknown): message is TaskRequest | TaskReply {
+export function isProtocolMessage(message: unknown): message is TaskRequest | HeldRequest | TaskReply {
   return (
     typeof message === 'object' &&
     message !== null &&

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { Context } from '../index.ts';
 import {
   encodeThrown,
@@ -19,6 +19,7 @@ import {
   isProtocolMessage,
   PROTOCOL,
   sharedVariables,
+  type HeldRequest,
   type TaskReply,
   type TaskRequest,
 } from './worker-protocol.ts';
@@ -65,6 +66,15 @@ async function answer(request: TaskRequest): Promise<void> {
 // runInWorker's request comes in workerData; a pool's requests come as messages, one at a time.
 const first = (workerData as { request?: unknown } | null)?.request;
 if (isProtocolMessage(first)) void answer(first as TaskRequest);
-parentPort?.on('message', (request: unknown) => {
+parentPort?.on('message', (message: unknown) => {
+  if (!isProtocolMessage(message)) return;
+  if (!('port' in message)) {
+    void answer(message as TaskRequest);
+    return;
+  }
+  // A request that waited in the pool's queue, copied into this port when the call was made.
+  const { port } = message as HeldRequest;
+  const request = receiveMessageOnPort(port)?.message as unknown;
+  port.close();
   if (isProtocolMessage(request)) void answer(request as TaskRequest);
 });

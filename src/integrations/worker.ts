@@ -23,7 +23,7 @@
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { Context, ContextVar, copyContext, type ContextVarOptions } from '../index.ts';
 import { describeValue, readOptions } from '../tasks.ts';
 import {
@@ -32,6 +32,7 @@ import {
   isProtocolMessage,
   PROTOCOL,
   sharedVariables,
+  type HeldRequest,
   type TaskPayload,
   type TaskReply,
   type TaskRequest,
@@ -294,12 +295,13 @@ export async function runInWorker<F extends TaskFunction = AnyTask>(
   args: Parameters<F>,
   options?: RunInWorkerOptions,
 ): Promise<Awaited<ReturnType<F>>> {
-  const { request, limits } = taskRequest('runInWorker', module, exportName, args, options);
-  if (limits.signal?.aborted === true) throw new WorkerAbortError(taskName(request), limits.signal.reason);
-  // The request rides in workerData, sparing a round trip.
-  const thread = new TaskThread(undefined, request);
+  const call = taskCall('runInWorker', module, exportName, args, options);
+  const { signal } = call.limits;
+  if (signal?.aborted === true) throw new WorkerAbortError(taskName(call.request), signal.reason);
+  // The request rides in workerData, which copies it now and spares a round trip.
+  const thread = new TaskThread(undefined, call);
   try {
-    return (await thread.run(request, limits)) as Awaited<ReturnType<F>>;
+    return (await thread.run(call)) as Awaited<ReturnType<F>>;
   } finally {
     void thread.terminate();
   }
@@ -319,8 +321,7 @@ export interface WorkerPoolOptions {
 }
 
 interface Queued {
-  readonly request: TaskRequest;
-  readonly limits: Limits;
+  readonly call: Call;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
   /** Stops listening to the call's signal while it waits in the queue. */
@@ -403,18 +404,21 @@ export class WorkerPool {
         `this WorkerPool was terminated: create a new one to run ${typeof exportName === 'string' ? exportName : 'a task'}()`,
       );
     }
-    const { request, limits } = taskRequest('WorkerPool.run', module, exportName, args, options);
-    const { signal } = limits;
+    let call = taskCall('WorkerPool.run', module, exportName, args, options);
+    const { request } = call;
+    const { signal } = call.limits;
     if (signal?.aborted === true) throw new WorkerAbortError(taskName(request), signal.reason);
+    // A call that goes to a worker at once is copied by postMessage, within this call; one that waits is copied now.
+    if (this.#queue.length > 0 || (this.#idle.length === 0 && this.#threads.size >= this.size)) call = copied(call);
     return (await new Promise<unknown>((resolve, reject) => {
       const onAbort = (): void => {
         const index = this.#queue.indexOf(queued);
         if (index !== -1) this.#queue.splice(index, 1);
+        release(call);
         reject(new WorkerAbortError(taskName(request), signal?.reason));
       };
       const queued: Queued = {
-        request,
-        limits,
+        call,
         resolve,
         reject,
         leave: () => signal?.removeEventListener('abort', onAbort),
@@ -439,6 +443,7 @@ export class WorkerPool {
     const closed = (): Error => new WorkerPoolClosedError('the WorkerPool was terminated before this task settled');
     for (const queued of this.#queue.splice(0)) {
       queued.leave();
+      release(queued.call);
       queued.reject(closed());
     }
     const threads = [...this.#threads];
@@ -458,6 +463,7 @@ export class WorkerPool {
           // No worker could start (e.g. out of resources): the call that needed one fails, the queue waits.
           const queued = this.#queue.shift()!;
           queued.leave();
+          release(queued.call);
           queued.reject(error);
           continue;
         }
@@ -465,7 +471,7 @@ export class WorkerPool {
       }
       const queued = this.#queue.shift()!;
       queued.leave();
-      const running = thread.run(queued.request, queued.limits);
+      const running = thread.run(queued.call);
       running.then(queued.resolve, queued.reject);
       const done = (): void => {
         // A worker that crashed, timed out or was aborted is already gone (#forget) and not reused.
@@ -489,6 +495,15 @@ export class WorkerPool {
 interface Limits {
   readonly signal: AbortSignal | undefined;
   readonly timeout: number | undefined;
+}
+
+/** One call: what is sent, its limits, and the API it was made through (for messages). */
+interface Call {
+  readonly api: string;
+  readonly request: TaskRequest;
+  readonly limits: Limits;
+  /** For a call that waits in a queue: the channel its request was posted into (copied) when it was made. */
+  readonly held?: MessageChannel;
 }
 
 interface Running {
@@ -515,10 +530,14 @@ class TaskThread {
   #alive = true;
   #started: TaskRequest | undefined;
 
-  constructor(onGone?: (thread: TaskThread) => void, first?: TaskRequest) {
-    this.#worker = new Worker(workerScript(), first === undefined ? {} : { workerData: { request: first } });
+  constructor(onGone?: (thread: TaskThread) => void, first?: Call) {
+    try {
+      this.#worker = new Worker(workerScript(), first === undefined ? {} : { workerData: { request: first.request } });
+    } catch (error) {
+      throw first === undefined ? error : sendFailure(first, error);
+    }
     this.#onGone = onGone;
-    this.#started = first;
+    this.#started = first?.request;
     this.#worker.unref();
     this.#worker.on('message', (message: unknown) => {
       const running = this.#running;
@@ -544,9 +563,14 @@ class TaskThread {
     return this.#alive;
   }
 
-  run(request: TaskRequest, { signal, timeout }: Limits): Promise<unknown> {
+  run(call: Call): Promise<unknown> {
+    const { request, limits } = call;
+    const { signal, timeout } = limits;
     const task = taskName(request);
-    if (!this.#alive) return Promise.reject(new WorkerExitedError(task, 1));
+    if (!this.#alive) {
+      release(call);
+      return Promise.reject(new WorkerExitedError(task, 1));
+    }
     return new Promise<unknown>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const onAbort = (): void => this.#retire(new WorkerAbortError(task, signal?.reason));
@@ -575,8 +599,23 @@ class TaskThread {
         this.#started = undefined;
         return;
       }
-      // The payload was cloned when the call was made: only data is left, so posting it cannot fail.
-      this.#worker.postMessage(request);
+      try {
+        if (call.held === undefined) {
+          this.#worker.postMessage(request);
+        } else {
+          const { port1, port2 } = call.held;
+          const held: HeldRequest = { protocol: PROTOCOL, id: request.id, port: port2 };
+          this.#worker.postMessage(held, [port2]);
+          port1.close();
+        }
+      } catch (error) {
+        // Nothing reached the worker: it stays idle and usable.
+        release(call);
+        this.#running = undefined;
+        this.#worker.unref();
+        stop();
+        reject(sendFailure(call, error));
+      }
     });
   }
 
@@ -606,17 +645,19 @@ class TaskThread {
 let nextTaskId = 1;
 
 /**
- * Builds the request, refusing before any worker is involved what cannot
- * travel. Arguments and shared values are copied here, once: later changes
- * to them do not reach the task, whenever it starts.
+ * Builds the call, refusing before any worker is involved what has the wrong
+ * type. The payload is the caller's own arguments and values: it is copied
+ * when it is sent (postMessage, workerData) or, for a call that waits in a
+ * pool's queue, by {@link copied} — either way within the call that made it,
+ * so later changes to those objects never reach the task.
  */
-function taskRequest(
+function taskCall(
   api: string,
   module: ModuleSpecifier,
   exportName: string,
   args: readonly unknown[],
   options: RunInWorkerOptions | undefined,
-): { request: TaskRequest; limits: Limits } {
+): Call {
   if (typeof exportName !== 'string' || exportName === '') {
     throw new TypeError(`${api} expects the name of the function the module exports, got ${describeValue(exportName)}`);
   }
@@ -633,24 +674,45 @@ function taskRequest(
   for (const [key, variable] of sharedVariables()) {
     if (context.has(variable)) values.push([key, context.get(variable)]);
   }
-  let payload: TaskPayload;
+  const payload: TaskPayload = { args, values };
+  return { api, request: { protocol: PROTOCOL, id: nextTaskId++, module: url, exportName, payload }, limits };
+}
+
+/**
+ * The call with its request copied now, for a call that waits before it is
+ * sent: it is posted into a channel of its own, whose receiving port the
+ * worker gets later. One structured-clone serialization, as for a call sent
+ * at once, and nothing of it is rebuilt in this thread.
+ */
+function copied(call: Call): Call {
+  const held = new MessageChannel();
   try {
-    payload = structuredClone({ args, values });
-  } catch (cause) {
-    throw cloneFailure(api, exportName, values, cause);
+    held.port1.postMessage(call.request);
+  } catch (error) {
+    held.port1.close();
+    throw sendFailure(call, error);
   }
-  const request: TaskRequest = { protocol: PROTOCOL, id: nextTaskId++, module: url, exportName, payload };
-  return { request, limits };
+  return { ...call, held };
+}
+
+/** Frees the channel of a held call that will never be sent. */
+function release(call: Call): void {
+  call.held?.port1.close();
+}
+
+/** Why sending a call failed: its payload, if that cannot be cloned; else `error` as it is. */
+function sendFailure(call: Call, error: unknown): unknown {
+  try {
+    structuredClone(call.request.payload);
+  } catch (cloneError) {
+    return cloneFailure(call, cloneError);
+  }
+  return error;
 }
 
 /** Which part of a payload could not be cloned: a shared value (named by its key), else an argument. */
-function cloneFailure(
-  api: string,
-  exportName: string,
-  values: ReadonlyArray<readonly [string, unknown]>,
-  cause: unknown,
-): Error {
-  for (const [key, value] of values) {
+function cloneFailure({ api, request }: Call, cause: unknown): Error {
+  for (const [key, value] of request.payload.values) {
     try {
       structuredClone(value);
     } catch (valueCause) {
@@ -658,7 +720,7 @@ function cloneFailure(
     }
   }
   return new TypeError(
-    `${api}: an argument of ${exportName}() cannot be copied into a worker thread (${firstLine(cause)}): ` +
+    `${api}: an argument of ${request.exportName}() cannot be copied into a worker thread (${firstLine(cause)}): ` +
       `pass data that structured clone can copy`,
     { cause },
   );

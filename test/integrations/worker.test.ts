@@ -408,12 +408,15 @@ describe('values and arguments are copied when run() is called', () => {
         const profile = { name: 'ada', roles: ['admin'] };
         const argument = { n: 1 };
         user.set(profile);
-        const busy = pool.run(tasks, 'readThenSet', [5, 'busy']);
+        // The pool is idle: the first call goes to a worker at once; the others wait for it.
+        const sentContext = pool.run<DescribeContext>(tasks, 'describeContext', []);
+        const sentArgument = pool.run(tasks, 'echo', [argument]);
         const queuedContext = pool.run<DescribeContext>(tasks, 'describeContext', []);
         const queuedArgument = pool.run(tasks, 'echo', [argument]);
         profile.roles.push('root');
         argument.n = 2;
-        await busy;
+        assert.deepEqual((await sentContext).user, { name: 'ada', roles: ['admin'] });
+        assert.deepEqual(await sentArgument, { n: 1 });
         assert.deepEqual((await queuedContext).user, { name: 'ada', roles: ['admin'] });
         assert.deepEqual(await queuedArgument, { n: 1 });
       } finally {
