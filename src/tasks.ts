@@ -126,10 +126,16 @@ const CALL_OPTIONS = ['context'] as const;
  * is a TypeError naming the API rather than whatever reading it threw. Also
  * used by contextvars/worker.
  */
-export function readOptions<K extends string>(options: unknown, method: string, keys: readonly K[]): { [P in K]?: unknown } {
+export function readOptions<K extends string>(
+  options: unknown,
+  method: string,
+  keys: readonly K[],
+): { [P in K]?: unknown } {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${method} expects an options object ({ ${keys.join(', ')} }) or nothing, got ${describeValue(options)}`);
+    throw new TypeError(
+      `${method} expects an options object ({ ${keys.join(', ')} }) or nothing, got ${describeValue(options)}`,
+    );
   }
   const read: { [P in K]?: unknown } = {};
   for (const key of keys) {
