@@ -17,3 +17,31 @@ export function assertOptions(options: unknown, method: string, shape: string): 
     throw new TypeError(`${method} expects its options as an object like ${shape} or nothing, got ${repr(options)}`);
   }
 }
+
+/**
+ * Reads the named fields of an options argument once, so that a
+ * getter runs once and a hostile object (a revoked Proxy, a throwing getter)
+ * is a TypeError naming the API rather than whatever reading it threw. Also
+ * used by contextvars/worker.
+ */
+export function readOptions<K extends string>(
+  options: unknown,
+  method: string,
+  keys: readonly K[],
+): { [P in K]?: unknown } {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(
+      `${method} expects an options object ({ ${keys.join(', ')} }) or nothing, got ${repr(options)}`,
+    );
+  }
+  const read: { [P in K]?: unknown } = {};
+  for (const key of keys) {
+    try {
+      read[key] = (options as Record<string, unknown>)[key];
+    } catch (cause) {
+      throw new TypeError(`${method} could not read options.${key}`, { cause });
+    }
+  }
+  return read;
+}

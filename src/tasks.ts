@@ -6,7 +6,7 @@
  * @module
  */
 import { brand, identify, repr } from './brand.ts';
-import { assertFunction } from './checks.ts';
+import { assertFunction, readOptions } from './checks.ts';
 import { Context, contextOption, copyContext } from './context.ts';
 import { errorClass, TaskGroupClosedError } from './errors.ts';
 
@@ -33,7 +33,7 @@ let tasksCreated = 0;
 
 /** Proves a Task construction comes from createTask: `new Task()` elsewhere is refused. */
 const TASK_KEY: unique symbol = Symbol('Task');
-let newTask: <T>(fn: () => T | PromiseLike<T>, options: TaskOptions | undefined) => Task<T>;
+let newTask: <T>(fn: () => T | PromiseLike<T>, options: TaskOptions | undefined, method: string) => Task<T>;
 
 /**
  * A function running in its own flow (Python's `asyncio.Task`): nothing it
@@ -61,13 +61,22 @@ export class Task<T> implements PromiseLike<T> {
   readonly #result: Promise<T>;
   #done = false;
 
-  /** Use {@link createTask}. */
-  private constructor(key: typeof TASK_KEY, fn: () => T | PromiseLike<T>, options: TaskOptions = {}) {
+  /** Use {@link createTask}; `method` names the API in argument errors. */
+  private constructor(
+    key: typeof TASK_KEY,
+    fn: () => T | PromiseLike<T>,
+    options: TaskOptions | undefined,
+    method: string,
+  ) {
     if (key !== TASK_KEY) throw new TypeError('Tasks are made by createTask(), not by new Task()');
-    assertFunction(fn, 'createTask');
-    const context = contextOption(options.context, 'createTask');
+    assertFunction(fn, method);
+    const { context: given, name } = readOptions(options, method, TASK_OPTIONS);
+    if (name !== undefined && typeof name !== 'string') {
+      throw new TypeError(`${method}'s name option must be a string, got ${repr(name)}`);
+    }
+    const context = contextOption(given, method);
     this.context = context;
-    this.name = options.name ?? `Task-${++tasksCreated}`;
+    this.name = name ?? `Task-${++tasksCreated}`;
     // `finally` marks completion without handling a rejection: an awaited
     // task's failure reaches its awaiter, an unawaited one is reported as an
     // unhandled rejection (asyncio's "exception was never retrieved").
@@ -77,7 +86,7 @@ export class Task<T> implements PromiseLike<T> {
   }
 
   static {
-    newTask = (fn, options) => new Task(TASK_KEY, fn, options);
+    newTask = (fn, options, method) => new Task(TASK_KEY, fn, options, method);
   }
 
   /**
@@ -124,6 +133,9 @@ export class Task<T> implements PromiseLike<T> {
 }
 brand(Task, 'Task');
 
+const TASK_OPTIONS = ['context', 'name'] as const;
+const CALL_OPTIONS = ['context'] as const;
+
 /** Runs fn inside the task's Context; a synchronous throw becomes a rejection, as in an async function. */
 function runAsPromise<T>(fn: () => T | PromiseLike<T>): Promise<T> {
   try {
@@ -137,7 +149,8 @@ function runAsPromise<T>(fn: () => T | PromiseLike<T>): Promise<T> {
  * Runs `fn` as a {@link Task}: in its own flow, with `options.context` or a
  * copy of the current Context (Python's `asyncio.create_task`).
  *
- * @throws {TypeError} when `fn` is not a function.
+ * @throws {TypeError} when `fn` is not a function, `options` is not an object,
+ * `options.context` is not a Context or `options.name` is not a string.
  * @throws {ContextReentryError} when `options.context` is running on this stack.
  *
  * @example
@@ -148,7 +161,7 @@ function runAsPromise<T>(fn: () => T | PromiseLike<T>): Promise<T> {
  * ```
  */
 export function createTask<T>(fn: () => T | PromiseLike<T>, options?: TaskOptions): Task<Awaited<T>> {
-  return newTask(fn as () => Awaited<T>, options);
+  return newTask(fn as () => Awaited<T>, options, 'createTask');
 }
 
 /**
@@ -215,12 +228,19 @@ export class TaskGroupError extends AggregateError {
    * @param errors - every failure of the group's tasks, in the order they happened.
    */
   constructor(errors: readonly unknown[]) {
-    const first = errors[0];
-    const firstMessage = first instanceof Error ? `${first.name}: ${first.message}` : repr(first);
-    super(errors, `${errors.length} of the task group's tasks failed; the first: ${firstMessage}`);
+    super(errors, `${errors.length} of the task group's tasks failed; the first: ${describeFailure(errors[0])}`);
   }
 }
 errorClass(TaskGroupError, 'TaskGroupError');
+
+/** A failure for a message; a thrown revoked Proxy or a throwing getter must not stop the group's own error. */
+function describeFailure(failure: unknown): string {
+  try {
+    return failure instanceof Error ? `${String(failure.name)}: ${String(failure.message)}` : repr(failure);
+  } catch {
+    return repr(failure);
+  }
+}
 
 const ASYNC_DISPOSE: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose');
 
@@ -280,7 +300,7 @@ export class TaskGroup {
         'this TaskGroup is shutting down after a task failed: it accepts no new tasks (see signal.reason)',
       );
     }
-    const task = createTask(fn, options);
+    const task = newTask(fn as () => Awaited<T>, options, 'TaskGroup.createTask');
     this.#tasks.push(task);
     task.then(undefined, (error: unknown) => {
       if (this.#errors.length === 0) this.#abort.abort(error);
@@ -369,7 +389,7 @@ function schedule(
   enqueue: (run: () => void) => Cancel,
 ): Handle {
   assertFunction(callback, method);
-  const context = contextOption(options?.context, method);
+  const context = contextOption(readOptions(options, method, CALL_OPTIONS).context, method);
   let cancelled = false;
   const cancel = enqueue(() => context.run(callback));
   return {
@@ -388,7 +408,7 @@ function schedule(
  * Context taken now or in `options.context` (Python's `loop.call_soon`).
  * Arguments travel in a closure: `callSoon(() => cb(a, b))`.
  *
- * @throws {TypeError} when `callback` is not a function.
+ * @throws {TypeError} when `callback` is not a function, or `options` is not an object.
  *
  * @example
  * ```ts
@@ -401,11 +421,46 @@ export function callSoon(callback: () => void, options?: CallOptions): Handle {
 }
 
 /**
+ * setTimeout's longest delay, 2^31 - 1 ms (about 24.8 days): a longer one
+ * fires after 1 ms with a TimeoutOverflowWarning.
+ */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
+
+/**
+ * @internal The next timer of a callLater whose callback is due in
+ * `remainingMs`: wait the rest when setTimeout can, else its longest delay
+ * and look again (asyncio's call_later accepts any delay; so does callLater).
+ */
+export function nextTimer(remainingMs: number): { readonly wait: number; readonly last: boolean } {
+  if (remainingMs > MAX_TIMER_DELAY) return { wait: MAX_TIMER_DELAY, last: false };
+  return { wait: remainingMs > 0 ? remainingMs : 0, last: true };
+}
+
+/** Runs `run` once `delayMs` has passed, chaining timers when setTimeout cannot wait that long. */
+function runLater(delayMs: number, run: () => void): Cancel {
+  if (delayMs <= MAX_TIMER_DELAY) {
+    const timer = setTimeout(run, delayMs);
+    return () => clearTimeout(timer);
+  }
+  // The deadline is read from a monotonic clock, so a timer that fires late or early corrects the next one.
+  const deadline = performance.now() + delayMs;
+  let timer: ReturnType<typeof setTimeout>;
+  const arm = (): void => {
+    const { wait, last } = nextTimer(deadline - performance.now());
+    timer = setTimeout(last ? run : arm, wait);
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
+
+/**
  * Runs `callback` after `delayMs` milliseconds, in a copy of the current
  * Context taken now or in `options.context` (Python's `loop.call_later`).
+ * Any finite delay works: one longer than setTimeout allows (about 24.8
+ * days) is waited out by a chain of timers, and `cancel()` stops it.
  *
+ * @throws {TypeError} when `delayMs` is not a number, `callback` is not a function, or `options` is not an object.
  * @throws {RangeError} when `delayMs` is negative, NaN or infinite.
- * @throws {TypeError} when `callback` is not a function.
  *
  * @example
  * ```ts
@@ -413,13 +468,13 @@ export function callSoon(callback: () => void, options?: CallOptions): Handle {
  * ```
  */
 export function callLater(delayMs: number, callback: () => void, options?: CallOptions): Handle {
-  if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
-    throw new RangeError(`callLater expects a finite delay of 0 ms or more, got ${repr(delayMs)}`);
+  if (typeof delayMs !== 'number') {
+    throw new TypeError(`callLater expects delayMs to be a number of milliseconds, got ${repr(delayMs)}`);
   }
-  return schedule('callLater', callback, options, (run) => {
-    const timer = setTimeout(run, delayMs);
-    return () => clearTimeout(timer);
-  });
+  if (!Number.isFinite(delayMs) || delayMs < 0) {
+    throw new RangeError(`callLater expects a finite delay of 0 ms or more as delayMs, got ${repr(delayMs)}`);
+  }
+  return schedule('callLater', callback, options, (run) => runLater(delayMs, run));
 }
 
 /**

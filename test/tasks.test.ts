@@ -21,6 +21,7 @@ import {
   TaskGroupClosedError,
   TaskGroupError,
 } from '../src/index.ts';
+import { nextTimer } from '../src/tasks.ts';
 
 const v = new ContextVar<unknown>('v', { default: 'd' });
 
@@ -60,6 +61,24 @@ describe('createTask', () => {
         message: /context option must be a Context/,
       });
     }
+  });
+
+  test('options that are not an object, or a name that is not a string, are a TypeError naming createTask', () => {
+    for (const options of [null, 5, 'ctx', true, () => ({})]) {
+      assert.throws(() => createTask(() => 1, options as never), {
+        name: 'TypeError',
+        message: /^createTask expects an options object \(\{ context, name \}\) or nothing, got /,
+      });
+    }
+    assert.throws(() => createTask(() => 1, { name: 5 as never }), {
+      name: 'TypeError',
+      message: /^createTask's name option must be a string, got 5/,
+    });
+    const group = new TaskGroup();
+    assert.throws(() => group.createTask(() => 1, null as never), {
+      name: 'TypeError',
+      message: /^TaskGroup\.createTask expects an options object/,
+    });
   });
 
   test('a context that is running on this stack cannot be given', () => {
@@ -325,6 +344,28 @@ describe('TaskGroup', () => {
     });
   });
 
+  test('a revoked Proxy thrown as the first failure: wait still rejects with TaskGroupError holding every error', async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const second = new Error('second');
+    const group = new TaskGroup();
+    group.createTask(async () => {
+      throw proxy;
+    });
+    group.createTask(async () => {
+      await nextTurn();
+      throw second;
+    });
+    await assert.rejects(group.wait(), (error: unknown) => {
+      assert.ok(error instanceof TaskGroupError);
+      assert.equal(error.errors.length, 2);
+      assert.equal(error.errors[0], proxy);
+      assert.equal(error.errors[1], second);
+      assert.match(error.message, /^2 of the task group's tasks failed; the first: /);
+      return true;
+    });
+  });
+
   test('createTask after wait() settled throws', async () => {
     const group = new TaskGroup();
     group.createTask(() => sleep(1));
@@ -408,6 +449,17 @@ describe('TaskGroup', () => {
   });
 });
 
+/** How many timers keep the process alive, where the runtime says (Node does; Bun 1.4 lists none). */
+const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+function reportsTimers(): boolean {
+  if (typeof process.getActiveResourcesInfo !== 'function') return false;
+  const before = timers();
+  const probe = setTimeout(() => {}, 1000);
+  const reported = timers() === before + 1;
+  clearTimeout(probe);
+  return reported;
+}
+
 describe('callSoon and callLater', () => {
   test('a non-function is a TypeError', () => {
     assert.throws(() => callSoon('not a function' as unknown as () => void), {
@@ -420,13 +472,98 @@ describe('callSoon and callLater', () => {
     });
   });
 
-  test('a negative, NaN, infinite or non-number delay is a RangeError', () => {
-    for (const delay of [-1, -0.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, '5']) {
-      assert.throws(() => callLater(delay as number, () => {}), {
+  test('a negative, NaN or infinite delay is a RangeError naming delayMs', () => {
+    for (const delay of [-1, -0.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      assert.throws(() => callLater(delay, () => {}), {
         name: 'RangeError',
-        message: /callLater expects a finite delay of 0 ms or more/,
+        message: /^callLater expects a finite delay of 0 ms or more as delayMs, got /,
       });
     }
+  });
+
+  test('a delay that is not a number is a TypeError naming delayMs', () => {
+    for (const delay of ['5', 5n, null, undefined, { valueOf: () => 5 }]) {
+      assert.throws(() => callLater(delay as number, () => {}), {
+        name: 'TypeError',
+        message: /^callLater expects delayMs to be a number of milliseconds, got /,
+      });
+    }
+  });
+
+  test('options that are not an object are a TypeError naming the function', () => {
+    for (const options of [null, 5, 'ctx', () => ({})]) {
+      assert.throws(() => callSoon(() => {}, options as never), {
+        name: 'TypeError',
+        message: /^callSoon expects an options object \(\{ context \}\) or nothing, got /,
+      });
+      assert.throws(() => callLater(1, () => {}, options as never), {
+        name: 'TypeError',
+        message: /^callLater expects an options object \(\{ context \}\) or nothing, got /,
+      });
+    }
+  });
+
+  test(
+    'a delay longer than setTimeout allows (2 ** 31 ms and more) waits instead of firing after 1 ms',
+    fresh(async () => {
+      const warnings: string[] = [];
+      const onWarning = (warning: Error): void => {
+        warnings.push(warning.name);
+      };
+      process.on('warning', onWarning);
+      let ran = 0;
+      const handles = [2 ** 31, 2 ** 31 - 1 + 0.5, 30 * 24 * 3600 * 1000, Number.MAX_SAFE_INTEGER, 1e300].map(
+        (delay) => callLater(delay, () => ran++),
+      );
+      try {
+        // A timer made later with a longer delay fires after every 1 ms timer made before it,
+        // and a warning is emitted on a later tick than the setTimeout that caused it.
+        await new Promise<void>((resolve) => callLater(5, resolve));
+        await nextTurn();
+        assert.equal(ran, 0);
+        assert.deepEqual(warnings.filter((name) => name === 'TimeoutOverflowWarning'), []);
+      } finally {
+        process.off('warning', onWarning);
+        for (const handle of handles) handle.cancel();
+      }
+      assert.ok(handles.every((handle) => handle.cancelled));
+    }),
+  );
+
+  test(
+    'cancel() stops a long callLater: its timer is cleared, not left to keep the process alive',
+    { skip: reportsTimers() ? false : 'this runtime does not list its timers in process.getActiveResourcesInfo()' },
+    () => {
+      const before = timers();
+      const handle = callLater(2 ** 32, () => {});
+      assert.equal(timers(), before + 1);
+      handle.cancel();
+      assert.equal(timers(), before);
+    },
+  );
+
+  test('the timer chain of a long delay adds up to the delay: each step waits at most 2 ** 31 - 1 ms', () => {
+    const max = 2 ** 31 - 1;
+    assert.deepEqual(nextTimer(5), { wait: 5, last: true });
+    assert.deepEqual(nextTimer(max), { wait: max, last: true });
+    assert.deepEqual(nextTimer(max + 1), { wait: max, last: false });
+    assert.deepEqual(nextTimer(-3), { wait: 0, last: true }, 'a timer that fired late runs the callback at once');
+    for (const delay of [2 ** 31, 2 ** 32 + 5, 10 * max + 0.5, 30 * 24 * 3600 * 1000]) {
+      // A clock that each timer advances by exactly its wait.
+      let elapsed = 0;
+      let steps = 0;
+      for (;;) {
+        const { wait, last } = nextTimer(delay - elapsed);
+        assert.ok(wait <= max && wait >= 0, `step ${steps} of ${delay}: ${wait}`);
+        elapsed += wait;
+        steps++;
+        if (last) break;
+      }
+      assert.equal(elapsed, delay);
+      assert.equal(steps, Math.ceil(delay / max));
+    }
+    // A timer that fires early only adds a step; it never runs the callback before the deadline.
+    assert.deepEqual(nextTimer(2 ** 31 - (max - 1)), { wait: 2, last: true });
   });
 
   test('a context option that is not a Context is a TypeError', () => {

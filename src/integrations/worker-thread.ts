@@ -4,14 +4,25 @@
  * shared variables, registering their keys in this thread), then calling the
  * exported function in a new Context holding the caller's values.
  *
- * Invariant: one task at a time per worker, each in its own Context, so a
- * pooled worker never carries one task's values into the next.
+ * Invariants: one task at a time per worker, each in its own Context, so a
+ * pooled worker never carries one task's values into the next; every reply
+ * is tagged with the protocol and its request's id, and messages without
+ * that tag (posted by the task's own code) are not requests.
  *
  * @module
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { Context } from '../index.ts';
-import { sharedVariables, type TaskReply, type TaskRequest } from './worker-protocol.ts';
+import {
+  encodeThrown,
+  firstLine,
+  isProtocolMessage,
+  PROTOCOL,
+  sharedVariables,
+  type HeldRequest,
+  type TaskReply,
+  type TaskRequest,
+} from './worker-protocol.ts';
 
 async function callTask(request: TaskRequest): Promise<unknown> {
   const namespace = (await import(request.module)) as Record<string, unknown>;
@@ -27,41 +38,43 @@ async function callTask(request: TaskRequest): Promise<unknown> {
   const variables = sharedVariables();
   return new Context().run(() => {
     // Keys no module in this worker created have no variable here that code could read.
-    for (const [key, value] of request.values) variables.get(key)?.set(value);
-    return (fn as (...args: unknown[]) => unknown)(...request.args);
+    for (const [key, value] of request.payload.values) variables.get(key)?.set(value);
+    return (fn as (...args: unknown[]) => unknown)(...request.payload.args);
   });
 }
 
-function errorReply(id: number, error: unknown): TaskReply {
-  return error instanceof Error ? { id, ok: false, error, errorName: error.name } : { id, ok: false, error };
-}
-
 async function answer(request: TaskRequest): Promise<void> {
+  const what = `the error thrown by ${request.exportName}() in ${request.module}`;
   let reply: TaskReply;
   try {
-    reply = { id: request.id, ok: true, value: await callTask(request) };
+    reply = { protocol: PROTOCOL, id: request.id, ok: true, value: await callTask(request) };
   } catch (error) {
-    reply = errorReply(request.id, error);
+    reply = { protocol: PROTOCOL, id: request.id, ok: false, thrown: encodeThrown(error, what) };
   }
   try {
     parentPort!.postMessage(reply);
   } catch (cloneError) {
-    const what = reply.ok ? 'result' : 'error';
-    parentPort!.postMessage(
-      errorReply(
-        request.id,
-        new TypeError(
-          `the ${what} of ${request.exportName}() in ${request.module} cannot be copied back to the calling thread ` +
-            `(${(cloneError as Error).message.split('\n')[0]}): return data that structured clone can copy`,
-        ),
-      ),
+    // Only a result can fail here: encodeThrown made the error cloneable.
+    const error = new TypeError(
+      `the result of ${request.exportName}() in ${request.module} cannot be copied back to the calling thread ` +
+        `(${firstLine(cloneError)}): return data that structured clone can copy`,
     );
+    parentPort!.postMessage({ protocol: PROTOCOL, id: request.id, ok: false, thrown: encodeThrown(error, what) });
   }
 }
 
 // runInWorker's request comes in workerData; a pool's requests come as messages, one at a time.
-const first = (workerData as { request?: TaskRequest } | null)?.request;
-if (first !== undefined) void answer(first);
-parentPort?.on('message', (request: TaskRequest) => {
-  void answer(request);
+const first = (workerData as { request?: unknown } | null)?.request;
+if (isProtocolMessage(first)) void answer(first as TaskRequest);
+parentPort?.on('message', (message: unknown) => {
+  if (!isProtocolMessage(message)) return;
+  if (!('port' in message)) {
+    void answer(message as TaskRequest);
+    return;
+  }
+  // A request that waited in the pool's queue, copied into this port when the call was made.
+  const { port } = message as HeldRequest;
+  const request = receiveMessageOnPort(port)?.message as unknown;
+  port.close();
+  if (isProtocolMessage(request)) void answer(request as TaskRequest);
 });

@@ -7,7 +7,14 @@ import type { ContextManager as ContextManager13 } from '@opentelemetry/api-1.3'
 import { ContextVar } from '../../src/index.ts';
 import { logFields, type LogFields } from '../../src/integrations/logging.ts';
 import { ContextVarBaggagePropagator, ContextVarContextManager } from '../../src/integrations/opentelemetry.ts';
-import { runInWorker, sharedContextVar, WorkerPool } from '../../src/integrations/worker.ts';
+import {
+  runInWorker,
+  sharedContextVar,
+  WorkerAbortError,
+  WorkerPool,
+  WorkerTimeoutError,
+  type RunInWorkerOptions,
+} from '../../src/integrations/worker.ts';
 
 type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
 function expectType<T extends true>(_proof?: T): void {}
@@ -49,3 +56,15 @@ const pooled = new WorkerPool({ size: 2 }).run<typeof resize>('/srv/tasks.js', '
 expectType<Equal<typeof pooled, Promise<{ bytes: number }>>>();
 const shared = sharedContextVar<string>('app.requestId');
 expectType<Equal<typeof shared, ContextVar<string>>>();
+// Per-call limits: an AbortSignal and a timeout in milliseconds.
+void runInWorker<typeof resize>('/srv/tasks.js', 'resize', ['a.png', 64], {
+  signal: AbortSignal.timeout(1000),
+  timeout: 500,
+});
+// @ts-expect-error: the timeout is a number of milliseconds
+void runInWorker('/srv/tasks.js', 'resize', [], { timeout: '5s' });
+// @ts-expect-error: the signal is an AbortSignal
+const badSignal: RunInWorkerOptions = { signal: new AbortController() };
+void badSignal;
+expectType<Equal<WorkerTimeoutError['timeout'], number>>();
+expectType<Equal<WorkerAbortError['code'], 'ABORT_ERR'>>();

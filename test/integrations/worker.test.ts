@@ -15,8 +15,10 @@ import {
   runInWorker,
   sharedContextVar,
   WorkerExitedError,
+  WorkerAbortError,
   WorkerPool,
   WorkerPoolClosedError,
+  WorkerTimeoutError,
 } from 'contextvars/worker';
 
 const tasks = new URL('./fixtures/worker-tasks.mjs', import.meta.url);
@@ -337,6 +339,376 @@ describe('WorkerPool', () => {
     await assert.rejects(pool.run(tasks, 'add', [1, 1]), {
       name: 'WorkerPoolClosedError',
       message: /terminated: create a new one to run add\(\)/,
+    });
+  });
+});
+
+/** A small seeded generator (mulberry32): the same seed gives the same mix. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('WorkerPool: a crash fails only the crashing task', () => {
+  test('the task submitted after a crash runs on a new worker and succeeds', async () => {
+    const pool = new WorkerPool({ size: 1 });
+    try {
+      const before = await pool.run<() => number>(tasks, 'threadOf', []);
+      await assert.rejects(pool.run(tasks, 'crash', ['crashed']), { name: 'Error', message: 'crashed' });
+      assert.equal(await pool.run(tasks, 'echo', ['after the crash']), 'after the crash');
+      assert.notEqual(await pool.run<() => number>(tasks, 'threadOf', []), before, 'the crashed worker was replaced');
+    } finally {
+      await pool.terminate();
+    }
+  });
+
+  test('1,000 tasks with 10 crashing ones on 2 workers: exactly the 10 fail, every other gets its own result', async () => {
+    const seed = Number(process.env['WORKER_MIX_SEED'] ?? Date.now() % 2 ** 31);
+    const random = seededRandom(seed);
+    const crashing = new Set<number>();
+    while (crashing.size < 10) crashing.add(Math.floor(random() * 1000));
+    const pool = new WorkerPool({ size: 2 });
+    try {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 1000 }, (_, i) =>
+          crashing.has(i) ? pool.run(tasks, 'crash', [`crash-${i}`]) : pool.run(tasks, 'echo', [i]),
+        ),
+      );
+      const wrong: string[] = [];
+      outcomes.forEach((outcome, i) => {
+        if (crashing.has(i)) {
+          if (outcome.status !== 'rejected' || (outcome.reason as Error).message !== `crash-${i}`) {
+            wrong.push(`${i} (crashing): ${outcome.status}`);
+          }
+        } else if (outcome.status !== 'fulfilled' || outcome.value !== i) {
+          wrong.push(`${i}: ${outcome.status === 'fulfilled' ? `got ${String(outcome.value)}` : String(outcome.reason)}`);
+        }
+      });
+      assert.deepEqual(wrong, [], `seed ${seed} (rerun with WORKER_MIX_SEED=${seed})`);
+    } finally {
+      await pool.terminate();
+    }
+  });
+});
+
+describe('messages the task posts itself never settle a call', () => {
+  test('WorkerPool: each caller gets its own result when tasks post on parentPort', async () => {
+    const pool = new WorkerPool({ size: 1 });
+    try {
+      const first = pool.run(tasks, 'postThenReturn', ['first']);
+      const second = pool.run(tasks, 'postThenReturn', ['second']);
+      assert.deepEqual(await Promise.all([first, second]), ['first', 'second']);
+      assert.equal(await pool.run(tasks, 'echo', ['third']), 'third');
+    } finally {
+      await pool.terminate();
+    }
+  });
+
+  test('runInWorker: resolves with the result, not the message the task posted', async () => {
+    assert.equal(await runInWorker(tasks, 'postThenReturn', ['only']), 'only');
+  });
+});
+
+describe('values and arguments are copied when run() is called', () => {
+  test(
+    'a queued task sees the shared value and arguments as they were at run(), not later changes',
+    fresh(async () => {
+      const pool = new WorkerPool({ size: 1 });
+      try {
+        const profile = { name: 'ada', roles: ['admin'] };
+        const argument = { n: 1 };
+        user.set(profile);
+        // The pool is idle: the first call goes to a worker at once; the others wait for it.
+        const sentContext = pool.run<DescribeContext>(tasks, 'describeContext', []);
+        const sentArgument = pool.run(tasks, 'echo', [argument]);
+        const queuedContext = pool.run<DescribeContext>(tasks, 'describeContext', []);
+        const queuedArgument = pool.run(tasks, 'echo', [argument]);
+        profile.roles.push('root');
+        argument.n = 2;
+        assert.deepEqual((await sentContext).user, { name: 'ada', roles: ['admin'] });
+        assert.deepEqual(await sentArgument, { n: 1 });
+        assert.deepEqual((await queuedContext).user, { name: 'ada', roles: ['admin'] });
+        assert.deepEqual(await queuedArgument, { n: 1 });
+      } finally {
+        await pool.terminate();
+      }
+    }),
+  );
+
+  test(
+    'a value that becomes uncloneable after run() does not matter: the copy made at run() travels',
+    fresh(async () => {
+      const pool = new WorkerPool({ size: 1 });
+      try {
+        const profile: { name: string; roles: string[]; onChange?: () => void } = { name: 'ada', roles: [] };
+        user.set(profile);
+        const busy = pool.run(tasks, 'readThenSet', [5, 'busy']);
+        const queued = pool.run<DescribeContext>(tasks, 'describeContext', []);
+        profile.onChange = () => {};
+        await busy;
+        assert.deepEqual((await queued).user, { name: 'ada', roles: [] });
+      } finally {
+        await pool.terminate();
+      }
+    }),
+  );
+});
+
+describe('errors thrown in the worker keep their fields', () => {
+  test('name, message, stack, code, cause and own enumerable data; functions are left out', async () => {
+    await assert.rejects(runInWorker(tasks, 'failWithFields', ['fields']), (error: unknown) => {
+      assert.ok(error instanceof Error);
+      assert.equal(error.name, 'TaskFailure');
+      assert.equal(error.message, 'with fields');
+      assert.match(error.stack ?? '', /worker-tasks\.mjs/);
+      const fields = error as Error & { code?: unknown; details?: unknown; callback?: unknown };
+      assert.equal(fields.code, 'E_TASK');
+      assert.deepEqual(fields.details, { attempt: 3, tags: ['a', 'b'] });
+      assert.equal('callback' in fields, false);
+      assert.ok(error.cause instanceof TypeError);
+      assert.equal(error.cause.message, 'the cause');
+      return true;
+    });
+  });
+
+  test('a system-style error keeps code, errno, syscall and path', async () => {
+    await assert.rejects(runInWorker(tasks, 'failWithFields', ['system']), {
+      name: 'Error',
+      message: 'ENOENT: no such file',
+      code: 'ENOENT',
+      errno: -2,
+      syscall: 'open',
+      path: '/nope',
+    });
+  });
+
+  test('built-in error types stay instances of their type; a subclass keeps its name and its built-in base', async () => {
+    await assert.rejects(runInWorker(tasks, 'failWithFields', ['type']), (error: unknown) => {
+      assert.ok(error instanceof TypeError);
+      assert.equal(error.message, 'plain type error');
+      return true;
+    });
+    await assert.rejects(runInWorker(tasks, 'failWithFields', ['range']), (error: unknown) => {
+      assert.ok(error instanceof RangeError);
+      assert.equal(error.name, 'RangeFailure');
+      return true;
+    });
+  });
+
+  test('an AggregateError keeps its errors', async () => {
+    await assert.rejects(runInWorker(tasks, 'failWithFields', ['aggregate']), (error: unknown) => {
+      assert.ok(error instanceof AggregateError);
+      assert.equal(error.message, 'two failed');
+      assert.deepEqual(
+        error.errors.map((e: Error & { code?: unknown }) => [e.name, e.message, e.code]),
+        [
+          ['Error', 'first', undefined],
+          ['TaskFailure', 'second', 'E_TASK'],
+        ],
+      );
+      return true;
+    });
+  });
+
+  test('a thrown value that is not an Error arrives as thrown', async () => {
+    await assert.rejects(runInWorker(tasks, 'failWithFields', ['string']), (error: unknown) => error === 'a string');
+    await assert.rejects(runInWorker(tasks, 'failWithFields', ['object']), (error: unknown) => {
+      assert.deepEqual(error, { code: 'E_PLAIN', message: 'not an Error' });
+      return true;
+    });
+  });
+});
+
+describe('wrong options', () => {
+  test('new WorkerPool with options that are not an object throws a TypeError naming WorkerPool', () => {
+    for (const options of [null, 5, 'big', () => ({})]) {
+      assert.throws(() => new WorkerPool(options as never), {
+        name: 'TypeError',
+        message: /^WorkerPool expects an options object \(\{ size \}\) or nothing, got /,
+      });
+    }
+    assert.throws(() => new WorkerPool({ size: '2' as never }), {
+      name: 'TypeError',
+      message: /^WorkerPool's size option must be a number, got '2'/,
+    });
+  });
+
+  test('run options that are not an object reject with a TypeError naming the method', async () => {
+    const pool = new WorkerPool({ size: 1 });
+    try {
+      await assert.rejects(runInWorker(tasks, 'echo', [1], null as never), {
+        name: 'TypeError',
+        message: /^runInWorker expects an options object .* or nothing, got null/,
+      });
+      await assert.rejects(pool.run(tasks, 'echo', [1], 7 as never), {
+        name: 'TypeError',
+        message: /^WorkerPool\.run expects an options object .* or nothing, got 7/,
+      });
+    } finally {
+      await pool.terminate();
+    }
+  });
+});
+
+describe('hostile shared values', () => {
+  const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+  revoke();
+  const hostile: Array<[string, unknown]> = [
+    ['a revoked Proxy', revoked],
+    ['an object whose getter throws', { get secret(): never { throw new Error('getter') } }],
+    ['an object whose constructor getter throws', { get constructor(): never { throw new Error('constructor') } }],
+    ['a Proxy whose traps throw', new Proxy({}, { get: () => { throw new Error('trap'); }, getPrototypeOf: () => { throw new Error('trap'); } })],
+  ];
+  for (const [what, value] of hostile) {
+    test(
+      `${what} is refused with ContextCloneError naming the variable`,
+      fresh(async () => {
+        const missing = new URL('./fixtures/does-not-exist.mjs', import.meta.url);
+        user.set(value as never);
+        await assert.rejects(runInWorker(missing, 'describeContext', []), (error: unknown) => {
+          assert.ok(error instanceof ContextCloneError, String(error));
+          assert.equal(error.key, 'test.user');
+          assert.match(error.message, /^shared ContextVar 'test\.user' holds /);
+          return true;
+        });
+      }),
+    );
+  }
+
+  test(
+    'an object whose toString and Symbol.toPrimitive throw is still data: it travels',
+    fresh(async () => {
+      user.set({
+        name: 'ada',
+        roles: [],
+        toString(): never {
+          throw new Error('toString');
+        },
+      } as never);
+      const seen = await runInWorker<DescribeContext>(tasks, 'describeContext', []).catch((error: unknown) => error);
+      assert.ok(seen instanceof ContextCloneError, 'a function property is not data');
+      user.set(Object.assign(Object.create({ [Symbol.toPrimitive]: () => { throw new Error('toPrimitive'); } }), { name: 'ada' }));
+      assert.deepEqual((await runInWorker<DescribeContext>(tasks, 'describeContext', [])).user, { name: 'ada' });
+    }),
+  );
+});
+
+describe('timeout and signal: a task that never settles cannot hold its caller', () => {
+  test('runInWorker: a task that runs out of its timeout rejects with WorkerTimeoutError', async () => {
+    await assert.rejects(runInWorker(tasks, 'hang', [], { timeout: 200 }), (error: unknown) => {
+      assert.ok(error instanceof WorkerTimeoutError);
+      assert.equal(error.name, 'WorkerTimeoutError');
+      assert.equal(error.timeout, 200);
+      assert.match(error.message, /^hang\(\) from file:.*worker-tasks\.mjs did not settle within its timeout of 200 ms/);
+      return true;
+    });
+  });
+
+  test('WorkerPool: only the timed-out caller rejects; its worker is replaced and the queue goes on', async () => {
+    const pool = new WorkerPool({ size: 1 });
+    try {
+      const before = await pool.run<() => number>(tasks, 'threadOf', []);
+      const hung = pool.run(tasks, 'hang', [], { timeout: 200 });
+      const queued = pool.run(tasks, 'echo', ['queued behind the hung task']);
+      await assert.rejects(hung, WorkerTimeoutError);
+      assert.equal(await queued, 'queued behind the hung task');
+      assert.notEqual(await pool.run<() => number>(tasks, 'threadOf', []), before, 'the hung worker was terminated');
+    } finally {
+      await pool.terminate();
+    }
+  });
+
+  test('a task that settles within its timeout resolves as usual, and its worker is reused', async () => {
+    const pool = new WorkerPool({ size: 1 });
+    try {
+      const before = await pool.run<() => number>(tasks, 'threadOf', []);
+      assert.equal(await pool.run(tasks, 'add', [1, 2], { timeout: 60_000 }), 3);
+      assert.equal(await pool.run<() => number>(tasks, 'threadOf', []), before);
+    } finally {
+      await pool.terminate();
+    }
+  });
+
+  test('WorkerPool: aborting a running task rejects it with WorkerAbortError (cause: the reason) and replaces the worker', async () => {
+    const pool = new WorkerPool({ size: 1 });
+    try {
+      const before = await pool.run<() => number>(tasks, 'threadOf', []);
+      const controller = new AbortController();
+      const hung = pool.run(tasks, 'hang', [], { signal: controller.signal });
+      const queued = pool.run(tasks, 'echo', ['next']);
+      // An idle pool sends a task to its worker within run(): hang is running, echo is queued.
+      const reason = new Error('user went away');
+      controller.abort(reason);
+      await assert.rejects(hung, (error: unknown) => {
+        assert.ok(error instanceof WorkerAbortError);
+        assert.equal(error.name, 'WorkerAbortError');
+        assert.equal(error.code, 'ABORT_ERR');
+        assert.equal(error.cause, reason);
+        return true;
+      });
+      assert.equal(await queued, 'next');
+      assert.notEqual(await pool.run<() => number>(tasks, 'threadOf', []), before);
+    } finally {
+      await pool.terminate();
+    }
+  });
+
+  test('WorkerPool: aborting a queued task takes it out of the queue; the running task is not disturbed', async () => {
+    const pool = new WorkerPool({ size: 1 });
+    try {
+      const controller = new AbortController();
+      const running = pool.run(tasks, 'readThenSet', [20, 'ran']);
+      const queued = pool.run(tasks, 'echo', ['never runs'], { signal: controller.signal });
+      controller.abort();
+      await assert.rejects(queued, WorkerAbortError);
+      const result = (await running) as { after: string; thread: number };
+      assert.equal(result.after, 'ran');
+      assert.equal(await pool.run<() => number>(tasks, 'threadOf', []), result.thread, 'the same worker serves on');
+    } finally {
+      await pool.terminate();
+    }
+  });
+
+  test('an already aborted signal rejects at once, before any worker starts', async () => {
+    const missing = new URL('./fixtures/does-not-exist.mjs', import.meta.url);
+    const signal = AbortSignal.abort(new Error('too late'));
+    await assert.rejects(runInWorker(missing, 'echo', [1], { signal }), WorkerAbortError);
+    const pool = new WorkerPool({ size: 1 });
+    try {
+      await assert.rejects(pool.run(missing, 'echo', [1], { signal }), WorkerAbortError);
+    } finally {
+      await pool.terminate();
+    }
+  });
+
+  test('AbortSignal.timeout bounds the whole wait, queue included', async () => {
+    await assert.rejects(runInWorker(tasks, 'hang', [], { signal: AbortSignal.timeout(200) }), (error: unknown) => {
+      assert.ok(error instanceof WorkerAbortError);
+      assert.equal((error.cause as Error).name, 'TimeoutError');
+      return true;
+    });
+  });
+
+  test('a timeout or signal of the wrong type or range is refused with an error naming the option', async () => {
+    await assert.rejects(runInWorker(tasks, 'echo', [1], { timeout: '5' as never }), {
+      name: 'TypeError',
+      message: /^runInWorker's timeout option must be a number of milliseconds, got '5'/,
+    });
+    for (const timeout of [0, -1, Number.NaN, Infinity, 2 ** 31]) {
+      await assert.rejects(runInWorker(tasks, 'echo', [1], { timeout }), {
+        name: 'RangeError',
+        message: /^runInWorker's timeout option must be above 0 and at most 2147483647 ms/,
+      });
+    }
+    await assert.rejects(runInWorker(tasks, 'echo', [1], { signal: {} as never }), {
+      name: 'TypeError',
+      message: /^runInWorker's signal option must be an AbortSignal, got \[object Object\]/,
     });
   });
 });

@@ -5,11 +5,16 @@
  * 'data' callback; the next connection's callback must start clean. This is
  * the smallest form of SEMANTICS S7 and the case Deno 2.9 fails (see
  * docs/runtimes.md); scripts/test-runtimes.mjs runs it on every runtime.
+ * The same holds for a process 'uncaughtException' handler: what it sets
+ * must not reach the node:http requests that come after it (Deno 2.9 fails
+ * this too).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { ContextVar } from '../../src/index.ts';
 
 const request = new ContextVar<string>('request', { default: 'none' });
@@ -41,4 +46,25 @@ test("a value set in one connection's data callback does not reach the next conn
   assert.deepEqual(replies, ['client-0', 'client-1', 'client-2']);
   assert.deepEqual(seenAtStart, ['none', 'none', 'none']);
   assert.equal(request.get(), 'none');
+});
+
+/** The command that runs a TypeScript file on the runtime running this test. */
+function runFile(file: string): [string, string[]] {
+  if ('Deno' in globalThis) return [process.execPath, ['run', '-A', '--no-check', '--node-modules-dir=manual', file]];
+  if ('Bun' in globalThis) return [process.execPath, [file]];
+  return [process.execPath, ['--import', 'tsx', file]];
+}
+
+test("a value set in a process 'uncaughtException' handler does not reach later node:http requests", () => {
+  const [command, args] = runFile(fileURLToPath(new URL('./fixtures/uncaught-exception-http.ts', import.meta.url)));
+  const child = spawnSync(command, args, { encoding: 'utf8', cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+  assert.equal(child.status, 0, `the fixture exited with ${child.status}:\n${child.stderr}`);
+  const { replies, seenAtStart, atEnd } = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '') as {
+    replies: string[];
+    seenAtStart: string[];
+    atEnd: string;
+  };
+  assert.deepEqual(replies, ['request 1', 'request 2', 'request 3']);
+  assert.deepEqual(seenAtStart, ['none', 'none', 'none']);
+  assert.equal(atEnd, 'none');
 });
