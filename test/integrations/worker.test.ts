@@ -172,7 +172,7 @@ describe('runInWorker', () => {
     });
     await assert.rejects(runInWorker(missing, 'add', [], { context: {} as Context }), {
       name: 'TypeError',
-      message: /the context option must be a Context/,
+      message: /context option must be a Context/,
     });
   });
 
