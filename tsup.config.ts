@@ -7,6 +7,9 @@ export default defineConfig({
     opentelemetry: 'src/integrations/opentelemetry.ts',
     logging: 'src/integrations/logging.ts',
     worker: 'src/integrations/worker.ts',
+    // TC39 AsyncContext on the same store; the global entry installs it as globalThis.AsyncContext.
+    'async-context': 'src/async-context.ts',
+    'async-context-global': 'src/async-context-global.ts',
     // Not exported: the script contextvars/worker starts in each Worker (found beside it in dist/).
     'worker-thread': 'src/integrations/worker-thread.ts',
   },

@@ -1,0 +1,80 @@
+/**
+ * contextvars/async-context: the TC39 AsyncContext proposal's API
+ * (`AsyncContext.Variable`, `AsyncContext.Snapshot`) on the same store as
+ * ContextVar and Context: a Variable's value is in `copyContext()`, a
+ * ContextVar's value is in an `AsyncContext.Snapshot`. Shapes follow the
+ * proposal's spec text (property descriptors, `length`, `name`,
+ * `Symbol.toStringTag`, constructors, `this` and `new.target`).
+ * `import 'contextvars/async-context/global'` installs it as
+ * `globalThis.AsyncContext` where the runtime has none.
+ *
+ * Generators are the one difference from the proposal: see {@link bindGenerator}.
+ *
+ * @example
+ * ```ts
+ * import { AsyncContext } from 'contextvars/async-context';
+ *
+ * const requestId = new AsyncContext.Variable({ name: 'requestId', defaultValue: '-' });
+ * await requestId.run('r-1', async () => {
+ *   await somethingAsync();
+ *   requestId.get(); // 'r-1'
+ * });
+ * ```
+ *
+ * @module contextvars/async-context
+ */
+import { Snapshot as SnapshotClass } from './async-context/snapshot.ts';
+import {
+  Variable as VariableConstructorValue,
+  type Variable as VariableInstance,
+  type VariableConstructor,
+  type VariableOptions as Options,
+} from './async-context/variable.ts';
+
+/**
+ * The shape of the `AsyncContext` namespace object.
+ *
+ * @example
+ * ```ts
+ * const { Variable, Snapshot }: AsyncContextNamespace = AsyncContext;
+ * ```
+ */
+export interface AsyncContextNamespace {
+  readonly Variable: VariableConstructor;
+  readonly Snapshot: typeof SnapshotClass;
+  readonly [Symbol.toStringTag]: string;
+}
+
+/**
+ * The `AsyncContext` namespace of the TC39 proposal: `Variable` and
+ * `Snapshot`. An ordinary object whose properties are writable,
+ * configurable and not enumerable, tagged `'AsyncContext'`.
+ *
+ * @example
+ * ```ts
+ * const user = new AsyncContext.Variable({ defaultValue: 'anonymous' });
+ * const snapshot = user.run('ada', () => new AsyncContext.Snapshot());
+ * snapshot.run(() => user.get()); // 'ada'
+ * ```
+ */
+export const AsyncContext: AsyncContextNamespace = Object.defineProperties(
+  {},
+  {
+    Variable: { value: VariableConstructorValue, writable: true, configurable: true },
+    Snapshot: { value: SnapshotClass, writable: true, configurable: true },
+    [Symbol.toStringTag]: { value: 'AsyncContext', configurable: true },
+  },
+) as AsyncContextNamespace;
+
+/** Types under the namespace's name: `AsyncContext.Variable<T>`, `AsyncContext.Snapshot`. */
+export declare namespace AsyncContext {
+  /** An `AsyncContext.Variable` instance. */
+  export type Variable<T> = VariableInstance<T>;
+  /** An `AsyncContext.Snapshot` instance. */
+  export type Snapshot = SnapshotClass;
+  /** The options of `new AsyncContext.Variable(options)`. */
+  export type VariableOptions<T> = Options<T>;
+}
+
+export { bindGenerator } from './async-context/generator.ts';
+export type { VariableConstructor, VariableOptions } from './async-context/variable.ts';
