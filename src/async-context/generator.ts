@@ -89,13 +89,12 @@ const BoundAsyncGenerator = boundGeneratorClass(
  * user.run('bob', () => iterator.next().value); // 'ada': the value at creation
  * ```
  */
-export function bindGenerator<This, A extends unknown[], T, TReturn, TNext>(
-  genFn: (this: This, ...args: A) => Generator<T, TReturn, TNext>,
-): (this: This, ...args: A) => Generator<T, TReturn, TNext>;
-export function bindGenerator<This, A extends unknown[], T, TReturn, TNext>(
-  genFn: (this: This, ...args: A) => AsyncGenerator<T, TReturn, TNext>,
-): (this: This, ...args: A) => AsyncGenerator<T, TReturn, TNext>;
-export function bindGenerator(genFn: (...args: unknown[]) => unknown): (...args: unknown[]) => unknown {
+export function bindGenerator<
+  This,
+  A extends unknown[],
+  G extends Generator<unknown, unknown, unknown> | AsyncGenerator<unknown, unknown, unknown>,
+>(genFn: (this: This, ...args: A) => G): (this: This, ...args: A) => G;
+export function bindGenerator(genFn: Function): Function {
   if (typeof genFn !== 'function') {
     throw new TypeError(`bindGenerator expects a generator function, got ${describeReceiver(genFn)}`);
   }

@@ -28,7 +28,7 @@ test('new Variable(options) reads name, then defaultValue, then newTarget.protot
 });
 
 test('Variable and Snapshot can be subclassed, with the subclass prototype and fields', () => {
-  class NamedVariable extends Variable<string> {
+  class NamedVariable extends Variable {
     readonly label = 'sub';
     constructor() {
       super({ name: 'named', defaultValue: 'x' });
