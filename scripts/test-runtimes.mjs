@@ -1,6 +1,6 @@
 // Runs the test suite on the extra runtimes pinned in tools/runtimes (see
 // docs/runtimes.md): the whole suite on Node 22, 24 and 26, and the
-// conformance and async suites on Bun and Deno through their own test runners.
+// conformance, async and AsyncContext suites on Bun and Deno through their own test runners.
 // The system Node (20 in CI) runs the suite through `npm test`.
 //
 // Usage: node scripts/test-runtimes.mjs [node22|node24|node26|bun|deno ...]
@@ -44,10 +44,11 @@ function testFiles(dir) {
     .sort();
 }
 
-/** The conformance and async suites, and the callback-scoping check: what Bun and Deno run. */
+/** The conformance, async and TC39 AsyncContext suites, and the callback-scoping check: what Bun and Deno run. */
 const portableFiles = () => [
   ...testFiles('test/conformance'),
   ...testFiles('test/async'),
+  ...testFiles('test/async-context'),
   'test/runtime/callback-scoping.test.ts',
 ];
 
