@@ -15,6 +15,8 @@
  * @module
  */
 
+import { currentScope, runInScope } from '../scope.ts';
+
 /** ECMAScript's "is an Object": functions are objects too. */
 export function isObject(value: unknown): value is object {
   return (typeof value === 'object' && value !== null) || typeof value === 'function';
@@ -85,3 +87,22 @@ export function describeReceiver(value: unknown): string {
   if (typeof value === 'symbol') return value.toString();
   return String(value);
 }
+
+/** Calls `fn(...args)` with `this` undefined, whatever `this` it was itself called with. */
+export function callWithUndefinedThis(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
+  return fn(...args);
+}
+
+/**
+ * Whether runInScope and runWithValue call fn with `this` undefined, as the
+ * spec's Call(func, undefined, args) does. Deno's AsyncLocalStorage.run
+ * passes null; there the facade calls through {@link callWithUndefinedThis}
+ * (one array more per call), elsewhere it passes fn itself.
+ */
+export const storageKeepsThisUndefined: boolean = runInScope(
+  currentScope(),
+  function (this: unknown) {
+    return this === undefined;
+  },
+  [],
+);

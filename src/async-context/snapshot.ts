@@ -9,10 +9,12 @@
 import { currentScope, runInScope, type Scope } from '../scope.ts';
 import {
   asBuiltInConstructor,
+  callWithUndefinedThis,
   copyNameAndLength,
   describeReceiver,
   prototypeFromConstructor,
   ReturnOverride,
+  storageKeepsThisUndefined,
 } from './built-in.ts';
 
 /** The `[[AsyncSnapshotMapping]]` slot. */
@@ -88,7 +90,8 @@ export class Snapshot extends Object {
   run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
     const scope = scopeOf(this);
     assertCallable(fn, 'AsyncContext.Snapshot.prototype.run');
-    return runInScope(scope, fn, args);
+    if (storageKeepsThisUndefined) return runInScope(scope, fn, args);
+    return runInScope(scope, callWithUndefinedThis, [fn as (...args: unknown[]) => unknown, args]) as R;
   }
 
   /**

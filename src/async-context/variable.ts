@@ -8,7 +8,15 @@
  */
 import { ContextVar } from '../context-var.ts';
 import { runWithValue } from '../scope.ts';
-import { asBuiltInConstructor, describeReceiver, isObject, prototypeFromConstructor, ReturnOverride } from './built-in.ts';
+import {
+  asBuiltInConstructor,
+  callWithUndefinedThis,
+  describeReceiver,
+  isObject,
+  prototypeFromConstructor,
+  ReturnOverride,
+  storageKeepsThisUndefined,
+} from './built-in.ts';
 
 /**
  * Options of `new AsyncContext.Variable(options)`.
@@ -142,7 +150,8 @@ class VariableClass<T> extends Object {
     if (typeof fn !== 'function') {
       throw new TypeError(`AsyncContext.Variable.prototype.run expects a function, got ${describeReceiver(fn)}`);
     }
-    return runWithValue(variable, value, fn, args);
+    if (storageKeepsThisUndefined) return runWithValue(variable, value, fn, args);
+    return runWithValue(variable, value, callWithUndefinedThis, [fn as (...args: unknown[]) => unknown, args]) as R;
   }
 }
 asBuiltInConstructor(VariableClass, 'Variable', 'AsyncContext.Variable');

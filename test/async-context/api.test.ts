@@ -172,5 +172,7 @@ test('bindGenerator: the runtime\'s iterator helpers apply where it has them', {
     yield 2;
   });
   const generator = user.run('ada', () => gen()) as unknown as { map(fn: (n: number) => string): Iterable<string> };
-  assert.deepEqual([...user.run('bob', () => generator.map((n) => `${n}:${user.get()}`))], ['1:bob', '2:bob']);
+  // The helper pulls each step with next() (run at creation, 'ada'); its callback runs in the consumer's context.
+  const mapped = user.run('bob', () => [...generator.map((n) => `${n}:${user.get()}`)]);
+  assert.deepEqual(mapped, ['1:bob', '2:bob']);
 });
