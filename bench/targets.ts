@@ -68,6 +68,29 @@ function specs(): ComparisonSpec[] {
       denominator: 'awaitChain.none',
     },
     { id: 'run/raw', label: 'ctx.run(fn) / als.run(store, fn)', numerator: 'run', denominator: 'raw.run' },
+    {
+      id: 'tc39.get/raw',
+      label: 'AsyncContext variable.get() / getStore()+Map.get',
+      numerator: 'tc39.get',
+      denominator: 'raw.get.set',
+      limit: 1.5,
+    },
+    {
+      id: 'tc39.run/raw',
+      label: 'AsyncContext variable.run(x, fn) / als.run(store, fn)',
+      numerator: 'tc39.run',
+      denominator: 'raw.run',
+      limit: 1.1,
+    },
+    { id: 'tc39.run/scopedRun', label: 'AsyncContext variable.run / ContextVar v.run', numerator: 'tc39.run', denominator: 'scopedRun' },
+    { id: 'scopedRun/raw', label: 'ContextVar v.run(x, fn) / als.run(store, fn)', numerator: 'scopedRun', denominator: 'raw.run' },
+    {
+      id: 'tc39.wrap/raw',
+      label: 'AsyncContext.Snapshot.wrap(fn)() / AsyncLocalStorage.bind(fn)()',
+      numerator: 'tc39.wrap',
+      denominator: 'raw.bind',
+      limit: 1.2,
+    },
   ];
   for (const size of SET_RESET_SIZES) {
     list.push({

@@ -34,6 +34,10 @@ const EXPECTED_MEASUREMENTS = [
   'raw.copy.10000',
   'run',
   'raw.run',
+  'tc39.get',
+  'tc39.run',
+  'tc39.wrap',
+  'raw.bind',
   ...['hamt', 'immutable', 'cowMap'].flatMap((impl) =>
     ['get', 'set', 'delete', 'iterate'].flatMap((operation) => [`${impl}.${operation}.8`, `${impl}.${operation}.1024`]),
   ),
@@ -55,6 +59,9 @@ const EXPECTED_TARGETS = [
   'copyContext.10000/1',
   'setReset.1000/1',
   'awaitChain.library/als',
+  'tc39.get/raw',
+  'tc39.run/raw',
+  'tc39.wrap/raw',
   ...['get', 'set', 'iterate'].flatMap((operation) => [8, 1024].map((size) => `hamt.${operation}.${size}/immutable`)),
   ...['get.set', 'get.default', 'setReset.1', 'setReset.1000', 'copyContext.1', 'copyContext.10000', 'run'].map(
     (id) => `${id}/cpython`,
