@@ -29,16 +29,21 @@ class SnapshotSlots extends ReturnOverride {
   /** RequireInternalSlot(receiver, [[AsyncSnapshotMapping]]), then the slot. */
   static scopeOf(receiver: unknown): Scope {
     if (typeof receiver === 'object' && receiver !== null && #scope in receiver) return receiver.#scope;
-    throw new TypeError(
-      `AsyncContext.Snapshot.prototype.run called on ${describeReceiver(receiver)}: call it on an AsyncContext.Snapshot`,
-    );
+    throw wrongReceiver(receiver);
   }
 }
 
 const scopeOf = SnapshotSlots.scopeOf;
 
-function assertCallable(fn: unknown, method: string): void {
-  if (typeof fn !== 'function') throw new TypeError(`${method} expects a function, got ${describeReceiver(fn)}`);
+/** Out of line, so that the hot checks stay small enough to inline. */
+function wrongReceiver(receiver: unknown): TypeError {
+  return new TypeError(
+    `AsyncContext.Snapshot.prototype.run called on ${describeReceiver(receiver)}: call it on an AsyncContext.Snapshot`,
+  );
+}
+
+function notCallable(fn: unknown, method: string): TypeError {
+  return new TypeError(`${method} expects a function, got ${describeReceiver(fn)}`);
 }
 
 /** `Reflect.apply` with its arguments in the order runInScope passes them. */
@@ -89,7 +94,7 @@ export class Snapshot extends Object {
    */
   run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
     const scope = scopeOf(this);
-    assertCallable(fn, 'AsyncContext.Snapshot.prototype.run');
+    if (typeof fn !== 'function') throw notCallable(fn, 'AsyncContext.Snapshot.prototype.run');
     if (storageKeepsThisUndefined) return runInScope(scope, fn, args);
     return runInScope(scope, callWithUndefinedThis, [fn as (...args: unknown[]) => unknown, args]) as R;
   }
@@ -110,7 +115,7 @@ export class Snapshot extends Object {
    * ```
    */
   static wrap<This, A extends unknown[], R>(fn: (this: This, ...args: A) => R): (this: This, ...args: A) => R {
-    assertCallable(fn, 'AsyncContext.Snapshot.wrap');
+    if (typeof fn !== 'function') throw notCallable(fn, 'AsyncContext.Snapshot.wrap');
     const scope = currentScope();
     // A method: no [[Construct]], no `prototype`, and its own `this`.
     const { wrapped } = {

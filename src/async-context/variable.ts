@@ -112,11 +112,19 @@ class VariableSlots extends ReturnOverride {
   /** RequireInternalSlot(receiver, [[AsyncVariableName]]), then the slot. */
   static variableOf(receiver: unknown, method: string): ContextVar<unknown> {
     if (typeof receiver === 'object' && receiver !== null && #variable in receiver) return receiver.#variable;
-    throw new TypeError(
-      `AsyncContext.Variable.prototype.${method} called on ${describeReceiver(receiver)}: ` +
-        'call it on an AsyncContext.Variable',
-    );
+    throw wrongReceiver(receiver, method);
   }
+}
+
+/** Out of line, so that the hot accessor above stays small enough to inline. */
+function wrongReceiver(receiver: unknown, method: string): TypeError {
+  return new TypeError(
+    `AsyncContext.Variable.prototype.${method} called on ${describeReceiver(receiver)}: call it on an AsyncContext.Variable`,
+  );
+}
+
+function notCallable(fn: unknown): TypeError {
+  return new TypeError(`AsyncContext.Variable.prototype.run expects a function, got ${describeReceiver(fn)}`);
 }
 
 const variableOf = VariableSlots.variableOf;
@@ -147,9 +155,7 @@ class VariableClass<T> extends Object {
 
   run<A extends unknown[], R>(value: T, fn: (...args: A) => R, ...args: A): R {
     const variable = variableOf(this, 'run');
-    if (typeof fn !== 'function') {
-      throw new TypeError(`AsyncContext.Variable.prototype.run expects a function, got ${describeReceiver(fn)}`);
-    }
+    if (typeof fn !== 'function') throw notCallable(fn);
     if (storageKeepsThisUndefined) return runWithValue(variable, value, fn, args);
     return runWithValue(variable, value, callWithUndefinedThis, [fn as (...args: unknown[]) => unknown, args]) as R;
   }
