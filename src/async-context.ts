@@ -23,12 +23,12 @@
  *
  * @module contextvars/async-context
  */
-import { Snapshot as SnapshotClass } from './async-context/snapshot.ts';
+import { AsyncContextSnapshot } from './async-context/snapshot.ts';
 import {
-  Variable as VariableConstructorValue,
-  type Variable as VariableInstance,
-  type VariableConstructor,
-  type VariableOptions as Options,
+  Variable,
+  type AsyncContextVariable,
+  type AsyncContextVariableConstructor,
+  type AsyncContextVariableOptions,
 } from './async-context/variable.ts';
 
 /**
@@ -40,8 +40,11 @@ import {
  * ```
  */
 export interface AsyncContextNamespace {
-  readonly Variable: VariableConstructor;
-  readonly Snapshot: typeof SnapshotClass;
+  /** The `AsyncContext.Variable` constructor. */
+  readonly Variable: AsyncContextVariableConstructor;
+  /** The `AsyncContext.Snapshot` constructor. */
+  readonly Snapshot: typeof AsyncContextSnapshot;
+  /** `'AsyncContext'`. */
   readonly [Symbol.toStringTag]: string;
 }
 
@@ -60,8 +63,8 @@ export interface AsyncContextNamespace {
 export const AsyncContext: AsyncContextNamespace = Object.defineProperties(
   {},
   {
-    Variable: { value: VariableConstructorValue, writable: true, configurable: true },
-    Snapshot: { value: SnapshotClass, writable: true, configurable: true },
+    Variable: { value: Variable, writable: true, configurable: true },
+    Snapshot: { value: AsyncContextSnapshot, writable: true, configurable: true },
     [Symbol.toStringTag]: { value: 'AsyncContext', configurable: true },
   },
 ) as AsyncContextNamespace;
@@ -69,12 +72,16 @@ export const AsyncContext: AsyncContextNamespace = Object.defineProperties(
 /** Types under the namespace's name: `AsyncContext.Variable<T>`, `AsyncContext.Snapshot`. */
 export declare namespace AsyncContext {
   /** An `AsyncContext.Variable` instance. */
-  export type Variable<T> = VariableInstance<T>;
+  export type Variable<T> = AsyncContextVariable<T>;
   /** An `AsyncContext.Snapshot` instance. */
-  export type Snapshot = SnapshotClass;
+  export type Snapshot = AsyncContextSnapshot;
   /** The options of `new AsyncContext.Variable(options)`. */
-  export type VariableOptions<T> = Options<T>;
+  export type VariableOptions<T> = AsyncContextVariableOptions<T>;
 }
 
 export { bindGenerator } from './async-context/generator.ts';
-export type { VariableConstructor, VariableOptions } from './async-context/variable.ts';
+export type {
+  AsyncContextVariable,
+  AsyncContextVariableConstructor,
+  AsyncContextVariableOptions,
+} from './async-context/variable.ts';

@@ -54,7 +54,7 @@ function callWithThis(fn: Function, thisArgument: unknown, args: unknown[]): unk
 /**
  * Every Variable's value at one moment (TC39 `AsyncContext.Snapshot`):
  * taken by `new AsyncContext.Snapshot()`, entered again with
- * {@link Snapshot.run}. It holds this library's ContextVars too.
+ * {@link AsyncContextSnapshot.run}. It holds this library's ContextVars too.
  *
  * @example
  * ```ts
@@ -63,7 +63,7 @@ function callWithThis(fn: Function, thisArgument: unknown, args: unknown[]): unk
  * snapshot.run(() => user.get()); // 'ada'
  * ```
  */
-export class Snapshot extends Object {
+export class AsyncContextSnapshot extends Object {
   /**
    * Captures the current value of every Variable (and ContextVar).
    *
@@ -75,8 +75,8 @@ export class Snapshot extends Object {
   constructor() {
     // AsyncContext.Snapshot ( ): see built-in.ts for why there is no super().
     const scope = currentScope();
-    const prototype = prototypeFromConstructor(new.target, Snapshot.prototype);
-    return new SnapshotSlots(Object.create(prototype) as object, scope) as unknown as Snapshot;
+    const prototype = prototypeFromConstructor(new.target, AsyncContextSnapshot.prototype);
+    return new SnapshotSlots(Object.create(prototype) as object, scope) as unknown as AsyncContextSnapshot;
     super(); // never reached; only TypeScript requires it
   }
 
@@ -127,4 +127,4 @@ export class Snapshot extends Object {
     return wrapped;
   }
 }
-asBuiltInConstructor(Snapshot, 'Snapshot', 'AsyncContext.Snapshot');
+asBuiltInConstructor(AsyncContextSnapshot, 'Snapshot', 'AsyncContext.Snapshot');

@@ -26,7 +26,7 @@ import {
  * const requestId = new AsyncContext.Variable({ name: 'requestId', defaultValue: '-' });
  * ```
  */
-export interface VariableOptions<T> {
+export interface AsyncContextVariableOptions<T> {
   /** The variable's name, for debugging (converted with `String()`; default `''`). */
   readonly name?: string;
   /** What `get()` returns outside any `run` of this variable (default `undefined`). */
@@ -47,7 +47,7 @@ export interface VariableOptions<T> {
  * user.get(); // 'anonymous'
  * ```
  */
-export interface Variable<T> {
+export interface AsyncContextVariable<T> {
   /**
    * The name given to the constructor (`''` when none).
    *
@@ -94,10 +94,13 @@ export interface Variable<T> {
  * const level = new AsyncContext.Variable({ defaultValue: 0 }); // Variable<number>
  * ```
  */
-export interface VariableConstructor {
-  new <T>(options: VariableOptions<T> & { readonly defaultValue: T }): Variable<T>;
-  new <T = unknown>(options?: VariableOptions<T>): Variable<T | undefined>;
-  readonly prototype: Variable<unknown>;
+export interface AsyncContextVariableConstructor {
+  /** A variable whose `get()` returns `defaultValue` outside any `run`. */
+  new <T>(options: AsyncContextVariableOptions<T> & { readonly defaultValue: T }): AsyncContextVariable<T>;
+  /** A variable whose `get()` returns `undefined` outside any `run`. */
+  new <T = unknown>(options?: AsyncContextVariableOptions<T>): AsyncContextVariable<T | undefined>;
+  /** `AsyncContext.Variable.prototype`, with `get`, `run` and the `name` getter. */
+  readonly prototype: AsyncContextVariable<unknown>;
 }
 
 /** The `[[AsyncVariableName]]`/`[[AsyncVariableDefaultValue]]` slots: the ContextVar holds both. */
@@ -130,7 +133,7 @@ function notCallable(fn: unknown): TypeError {
 const variableOf = VariableSlots.variableOf;
 
 class VariableClass<T> extends Object {
-  constructor(options?: VariableOptions<T>) {
+  constructor(options?: AsyncContextVariableOptions<T>) {
     // AsyncContext.Variable ( options ), in the spec's order (see built-in.ts for why no super()).
     let name = '';
     let defaultValue: unknown;
@@ -162,4 +165,4 @@ class VariableClass<T> extends Object {
 }
 asBuiltInConstructor(VariableClass, 'Variable', 'AsyncContext.Variable');
 
-export const Variable = VariableClass as unknown as VariableConstructor;
+export const Variable = VariableClass as unknown as AsyncContextVariableConstructor;
