@@ -23,7 +23,7 @@
  *
  * @module contextvars/async-context
  */
-import { AsyncContextSnapshot } from './async-context/snapshot.ts';
+import { Snapshot, type AsyncContextSnapshot, type AsyncContextSnapshotConstructor } from './async-context/snapshot.ts';
 import {
   Variable,
   type AsyncContextVariable,
@@ -43,7 +43,7 @@ export interface AsyncContextNamespace {
   /** The `AsyncContext.Variable` constructor. */
   readonly Variable: AsyncContextVariableConstructor;
   /** The `AsyncContext.Snapshot` constructor. */
-  readonly Snapshot: typeof AsyncContextSnapshot;
+  readonly Snapshot: AsyncContextSnapshotConstructor;
   /** `'AsyncContext'`. */
   readonly [Symbol.toStringTag]: string;
 }
@@ -64,7 +64,7 @@ export const AsyncContext: AsyncContextNamespace = Object.defineProperties(
   {},
   {
     Variable: { value: Variable, writable: true, configurable: true },
-    Snapshot: { value: AsyncContextSnapshot, writable: true, configurable: true },
+    Snapshot: { value: Snapshot, writable: true, configurable: true },
     [Symbol.toStringTag]: { value: 'AsyncContext', configurable: true },
   },
 ) as AsyncContextNamespace;
@@ -80,6 +80,7 @@ export declare namespace AsyncContext {
 }
 
 export { bindGenerator } from './async-context/generator.ts';
+export type { AsyncContextSnapshot, AsyncContextSnapshotConstructor } from './async-context/snapshot.ts';
 export type {
   AsyncContextVariable,
   AsyncContextVariableConstructor,

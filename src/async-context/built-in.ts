@@ -8,7 +8,7 @@
  * base class falls back to `Object.prototype` when that is not an object. The
  * spec's `AsyncContext.Variable(options)` reads its options first and falls
  * back to `%AsyncContext.Variable.prototype%`; only a derived constructor that
- * returns an object of its own (made by {@link createInstance}) lets the body
+ * returns an object of its own (its slots installed through {@link ReturnOverride}) lets the body
  * decide both. The class's own `[[Prototype]]` is then set back to
  * `Function.prototype`, as the spec has it.
  *

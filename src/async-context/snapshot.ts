@@ -63,23 +63,7 @@ function callWithThis(fn: Function, thisArgument: unknown, args: unknown[]): unk
  * snapshot.run(() => user.get()); // 'ada'
  * ```
  */
-export class AsyncContextSnapshot extends Object {
-  /**
-   * Captures the current value of every Variable (and ContextVar).
-   *
-   * @example
-   * ```ts
-   * const snapshot = new AsyncContext.Snapshot();
-   * ```
-   */
-  constructor() {
-    // AsyncContext.Snapshot ( ): see built-in.ts for why there is no super().
-    const scope = currentScope();
-    const prototype = prototypeFromConstructor(new.target, AsyncContextSnapshot.prototype);
-    return new SnapshotSlots(Object.create(prototype) as object, scope) as unknown as AsyncContextSnapshot;
-    super(); // never reached; only TypeScript requires it
-  }
-
+export interface AsyncContextSnapshot {
   /**
    * Calls `fn(...args)` (with `this` undefined) with the captured values
    * current, and returns its result; the caller's values are back when fn
@@ -92,13 +76,25 @@ export class AsyncContextSnapshot extends Object {
    * snapshot.run((a, b) => a + b, 1, 2); // 3, with the snapshot's values current
    * ```
    */
-  run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
-    const scope = scopeOf(this);
-    if (typeof fn !== 'function') throw notCallable(fn, 'AsyncContext.Snapshot.prototype.run');
-    if (storageKeepsThisUndefined) return runInScope(scope, fn, args);
-    return runInScope(scope, callWithUndefinedThis, [fn as (...args: unknown[]) => unknown, args]) as R;
-  }
+  run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R;
+  /** `'AsyncContext.Snapshot'`. */
+  readonly [Symbol.toStringTag]: string;
+}
 
+/**
+ * The `AsyncContext.Snapshot` constructor, and `wrap`.
+ *
+ * @example
+ * ```ts
+ * const snapshot = new AsyncContext.Snapshot(); // the values current now
+ * const later = AsyncContext.Snapshot.wrap(() => user.get());
+ * ```
+ */
+export interface AsyncContextSnapshotConstructor {
+  /** Captures the current value of every Variable (and ContextVar). */
+  new (): AsyncContextSnapshot;
+  /** `AsyncContext.Snapshot.prototype`, with `run`. */
+  readonly prototype: AsyncContextSnapshot;
   /**
    * A function that calls `fn` with the values current now, whenever and
    * wherever it is called. It passes its `this` and arguments through, is
@@ -114,6 +110,25 @@ export class AsyncContextSnapshot extends Object {
    * log.name; // 'wrapped log'
    * ```
    */
+  wrap<This, A extends unknown[], R>(fn: (this: This, ...args: A) => R): (this: This, ...args: A) => R;
+}
+
+class SnapshotClass extends Object {
+  constructor() {
+    // AsyncContext.Snapshot ( ): see built-in.ts for why there is no super().
+    const scope = currentScope();
+    const prototype = prototypeFromConstructor(new.target, SnapshotClass.prototype);
+    return new SnapshotSlots(Object.create(prototype) as object, scope) as unknown as SnapshotClass;
+    super(); // never reached; only TypeScript requires it
+  }
+
+  run<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): R {
+    const scope = scopeOf(this);
+    if (typeof fn !== 'function') throw notCallable(fn, 'AsyncContext.Snapshot.prototype.run');
+    if (storageKeepsThisUndefined) return runInScope(scope, fn, args);
+    return runInScope(scope, callWithUndefinedThis, [fn as (...args: unknown[]) => unknown, args]) as R;
+  }
+
   static wrap<This, A extends unknown[], R>(fn: (this: This, ...args: A) => R): (this: This, ...args: A) => R {
     if (typeof fn !== 'function') throw notCallable(fn, 'AsyncContext.Snapshot.wrap');
     const scope = currentScope();
@@ -127,4 +142,6 @@ export class AsyncContextSnapshot extends Object {
     return wrapped;
   }
 }
-asBuiltInConstructor(AsyncContextSnapshot, 'Snapshot', 'AsyncContext.Snapshot');
+asBuiltInConstructor(SnapshotClass, 'Snapshot', 'AsyncContext.Snapshot');
+
+export const Snapshot = SnapshotClass as unknown as AsyncContextSnapshotConstructor;

@@ -35,7 +35,7 @@ export interface AsyncContextVariableOptions<T> {
 
 /**
  * A value that follows the code across `await`, timers and I/O, set only for
- * the extent of a {@link Variable.run} (TC39 `AsyncContext.Variable`).
+ * the extent of a {@link AsyncContextVariable.run} (TC39 `AsyncContext.Variable`).
  *
  * @example
  * ```ts
