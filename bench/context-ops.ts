@@ -6,6 +6,7 @@
  * @module
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncContext } from '../src/async-context.ts';
 import { Context, ContextVar, copyContext } from '../src/index.ts';
 import type { BenchCase } from './harness.ts';
 
@@ -52,12 +53,19 @@ function getGroup(): BenchGroup {
   const absent = new ContextVar<number>('absent', { default: 7 });
   const context = contextWith(vars);
   const store = mapWith(vars);
+  const variable = new AsyncContext.Variable({ name: 'tc39', defaultValue: -1 });
   return {
     name: 'get',
     cpython: ['get.set', 'get.default'],
     cases: [
       { id: 'get.set', label: 'v.get() (value set)', op: () => present.get(), within: inContext(context) },
       { id: 'get.default', label: 'v.get() (default)', op: () => absent.get(), within: inContext(context) },
+      {
+        id: 'tc39.get',
+        label: 'AsyncContext variable.get() (value set)',
+        op: () => variable.get(),
+        within: (batch) => context.run(() => variable.run(3, batch)),
+      },
       {
         id: 'raw.get.set',
         label: 'als.getStore().get(k)',
@@ -140,6 +148,7 @@ function runGroup(): BenchGroup {
   const store = mapWith(vars);
   const scoped = vars[3]!;
   const work = (): number => 1;
+  const variable = new AsyncContext.Variable({ name: 'tc39', defaultValue: -1 });
   return {
     name: 'run',
     cpython: ['run'],
@@ -147,6 +156,23 @@ function runGroup(): BenchGroup {
       { id: 'run', label: 'ctx.run(fn)', op: () => context.run(work) },
       { id: 'varRun', label: 'v.run(x, fn) (10 vars)', op: (i) => scoped.run(i, work), within: inContext(context) },
       { id: 'raw.run', label: 'als.run(store, fn)', op: () => als.run(store, work) },
+      // Inside the same Context as ctx.run's: the new value goes into a 10-variable snapshot.
+      // The same code path (runWithValue) as v.run: what the facade adds is the difference.
+      { id: 'tc39.run', label: 'AsyncContext variable.run(x, fn)', op: (i) => variable.run(i, work), within: inContext(context) },
+    ],
+  };
+}
+
+/** `AsyncContext.Snapshot.wrap(fn)()` next to `AsyncLocalStorage.bind(fn)()`: capture, then one call. */
+function wrapGroup(): BenchGroup {
+  const context = contextWith(variables(10, 'wrap'));
+  const store = mapWith(variables(10, 'wrapRaw'));
+  const work = (): number => 1;
+  return {
+    name: 'wrap',
+    cases: [
+      { id: 'tc39.wrap', label: 'AsyncContext.Snapshot.wrap(fn)()', op: () => AsyncContext.Snapshot.wrap(work)(), within: inContext(context) },
+      { id: 'raw.bind', label: 'AsyncLocalStorage.bind(fn)()', op: () => AsyncLocalStorage.bind(work)(), within: inStore(store) },
     ],
   };
 }
@@ -157,5 +183,6 @@ export function contextGroups(quick: boolean): BenchGroup[] {
     setResetGroup(quick ? [1, 1000] : SET_RESET_SIZES),
     copyGroup(quick ? [1, 10000] : COPY_SIZES),
     runGroup(),
+    wrapGroup(),
   ];
 }

@@ -96,6 +96,28 @@ function specs(): ComparisonSpec[] {
       denominator: 'otel.with.als',
       limit: 1,
     },
+    {
+      id: 'tc39.get/raw',
+      label: 'AsyncContext variable.get() / getStore()+Map.get',
+      numerator: 'tc39.get',
+      denominator: 'raw.get.set',
+      limit: 1.5,
+    },
+    {
+      id: 'tc39.run/raw',
+      label: 'AsyncContext variable.run(x, fn) / als.run(store, fn)',
+      numerator: 'tc39.run',
+      denominator: 'raw.run',
+      limit: 1.1,
+    },
+    { id: 'tc39.run/varRun', label: 'AsyncContext variable.run / ContextVar v.run', numerator: 'tc39.run', denominator: 'varRun' },
+    {
+      id: 'tc39.wrap/raw',
+      label: 'AsyncContext.Snapshot.wrap(fn)() / AsyncLocalStorage.bind(fn)()',
+      numerator: 'tc39.wrap',
+      denominator: 'raw.bind',
+      limit: 1.2,
+    },
   ];
   for (const size of SET_RESET_SIZES) {
     list.push({

@@ -6,21 +6,25 @@
 //
 // - `subpath`: what users import (`contextvars/<subpath>`); '.' is the package itself.
 // - `source`:  the module tsup builds it from.
-// `name` (dist/<name>.js, .cjs, .d.ts, .d.cts) is the subpath, or `index` for '.'.
+// - `name`:    optional; dist/<name>.js, .cjs, .d.ts, .d.cts. Default: the subpath, or `index` for '.'.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** @type {ReadonlyArray<{ subpath: string, source: string }>} */
+/** @type {ReadonlyArray<{ subpath: string, source: string, name?: string }>} */
 export const entries = [
   { subpath: '.', source: 'src/index.ts' },
   { subpath: './opentelemetry', source: 'src/integrations/opentelemetry.ts' },
   { subpath: './logging', source: 'src/integrations/logging.ts' },
   { subpath: './worker', source: 'src/integrations/worker.ts' },
+  { subpath: './async-context', source: 'src/async-context.ts' },
+  // Defines globalThis.AsyncContext when imported: package.json lists it under `sideEffects`.
+  { subpath: './async-context/global', source: 'src/async-context-global.ts', name: 'async-context-global' },
 ];
 
 /** The file name under dist/ (without extension) of an entry. */
 export function distName(subpath) {
-  return subpath === '.' ? 'index' : subpath.slice(2);
+  const named = entries.find((entry) => entry.subpath === subpath)?.name;
+  return named ?? (subpath === '.' ? 'index' : subpath.slice(2));
 }
 
 /** tsup's `entry` option: dist name -> source. */

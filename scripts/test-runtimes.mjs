@@ -1,6 +1,6 @@
 // Runs the test suite on the extra runtimes pinned in tools/runtimes (see
 // docs/runtimes.md): the whole suite on Node 22, 24 and 26, and the
-// conformance, async and core API suites on Bun and Deno through their own test runners.
+// conformance, async, core API and AsyncContext suites on Bun and Deno through their own test runners.
 // The system Node (20 in CI) runs the suite through `npm test`.
 //
 // Usage: node scripts/test-runtimes.mjs [node22|node24|node26|bun|deno ...]
@@ -42,10 +42,11 @@ const KNOWN_FAILURES = {
   },
 };
 
-/** The conformance and async suites, the core API's own suites and the callback-scoping check: what Bun and Deno run. */
+/** The conformance, async and AsyncContext suites, the core API's own suites and the callback-scoping check: what Bun and Deno run. */
 const portableFiles = () => [
   ...testFiles('test/conformance'),
   ...testFiles('test/async'),
+  ...testFiles('test/async-context'),
   'test/context.test.ts',
   'test/context-var.test.ts',
   'test/errors.test.ts',

@@ -37,6 +37,10 @@ const EXPECTED_MEASUREMENTS = [
   'raw.run',
   'otel.with.contextvars',
   'otel.with.als',
+  'tc39.get',
+  'tc39.run',
+  'tc39.wrap',
+  'raw.bind',
   ...['hamt', 'immutable', 'cowMap'].flatMap((impl) =>
     ['get', 'set', 'delete', 'iterate'].flatMap((operation) => [`${impl}.${operation}.8`, `${impl}.${operation}.1024`]),
   ),
@@ -59,6 +63,9 @@ const EXPECTED_TARGETS = [
   'setReset.1000/1',
   'awaitChain.library/als',
   'otel.with/als',
+  'tc39.get/raw',
+  'tc39.run/raw',
+  'tc39.wrap/raw',
   ...['get', 'set', 'iterate'].flatMap((operation) => [8, 1024].map((size) => `hamt.${operation}.${size}/immutable`)),
   ...['get.set', 'get.default', 'setReset.1', 'setReset.1000', 'copyContext.1', 'copyContext.10000', 'run'].map(
     (id) => `${id}/cpython`,
