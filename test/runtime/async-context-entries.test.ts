@@ -42,7 +42,7 @@ test('without AsyncLocalStorage (browsers): synchronous code, Snapshot, wrap and
     `
     import assert from 'node:assert/strict';
     const { AsyncContext, bindGenerator } = await import(${JSON.stringify(facade)});
-    const { storage } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'src/runtime/index.ts')).href)});
+    const { storageKind } = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'src/scope.ts')).href)});
     const user = new AsyncContext.Variable({ defaultValue: 'anonymous' });
     assert.equal(user.run('ada', () => user.get()), 'ada');
     assert.equal(user.get(), 'anonymous');
@@ -56,7 +56,7 @@ test('without AsyncLocalStorage (browsers): synchronous code, Snapshot, wrap and
     const steps = user.run('bob', () => [generator.next().value, generator.next().value]);
     // Implicit propagation across await is what the fallback cannot do.
     const afterAwait = await user.run('ada', async () => { await null; return user.get(); });
-    console.log(JSON.stringify({ kind: storage.kind, fromTimer, steps, afterAwait }));
+    console.log(JSON.stringify({ kind: storageKind, fromTimer, steps, afterAwait }));
     `,
     { preload: 'delete process.getBuiltinModule; process.removeAllListeners("warning"); process.on("warning", () => {});' },
   );
