@@ -163,7 +163,7 @@ class Child {
     });
     this.process.on('message', (message: Message) => {
       const waiting = this.#waiting;
-      if (waiting !== undefined && waiting.types.includes(message.type)) {
+      if (waiting?.types.includes(message.type)) {
         this.#waiting = undefined;
         waiting.resolve(message);
       } else {
@@ -192,7 +192,9 @@ class Child {
    */
   pin(cpu: number | undefined): void {
     if (cpu === undefined || this.process.pid === undefined) return;
-    const result = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(this.process.pid)], { encoding: 'utf8' });
+    const result = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(this.process.pid)], {
+      encoding: 'utf8',
+    });
     if (result.status !== 0) throw new Error(`taskset could not pin ${this.name} to CPU ${cpu}: ${result.stderr}`);
   }
 
@@ -297,13 +299,17 @@ const started = Date.now();
 /** The machine's 1-minute load average when the run started: how much else competed for the cores. */
 const loadAtStart = loadavg()[0] ?? 0;
 const children: Child[] = [];
-const closeAll = (): Promise<void[]> => Promise.all(children.map((child) => child.close()));
+const closeAll = async (): Promise<void> => {
+  await Promise.all(children.map((child) => child.close()));
+};
 
 const loader = new Child('load generator', LOAD, []);
 children.push(loader);
 
 /** Every selected variant's server, started together; the unavailable ones with their reason. */
-async function startServers(variants: readonly Variant[]): Promise<{ servers: Server[]; skipped: Map<string, string> }> {
+async function startServers(
+  variants: readonly Variant[],
+): Promise<{ servers: Server[]; skipped: Map<string, string> }> {
   const [started] = await Promise.all([
     Promise.all(variants.map((variant) => startServer(variant, pinned?.[0]))),
     loader.next(['ready'], STEP_TIMEOUT_MS).then(() => loader.pin(pinned?.[1])),
@@ -319,7 +325,6 @@ async function startServers(variants: readonly Variant[]): Promise<{ servers: Se
   });
   return { servers, skipped };
 }
-
 
 // ---------------------------------------------------------------------------
 // Profiles
@@ -367,7 +372,7 @@ async function runProfiles(): Promise<void> {
       .filter((f) => f.category === 'library')
       .sort((a, b) => b.totalMicros - a.totalMicros)
       .slice(0, 25);
-    console.log('\nThe library\'s functions by total time (what runs under them included):\n');
+    console.log("\nThe library's functions by total time (what runs under them included):\n");
     console.log(table(header, library.map(row), align));
   }
 }
@@ -449,7 +454,11 @@ function targetSpecs(): ComparisonSpec[] {
   ];
 }
 
-function report(servers: readonly Server[], skipped: ReadonlyMap<string, string>, windows: ReadonlyMap<string, Window[]>): void {
+function report(
+  servers: readonly Server[],
+  skipped: ReadonlyMap<string, string>,
+  windows: ReadonlyMap<string, Window[]>,
+): void {
   const measurements = new Map<string, Measurement>();
   for (const server of servers) {
     const list = windows.get(server.variant.id)!;
@@ -506,14 +515,27 @@ function report(servers: readonly Server[], skipped: ReadonlyMap<string, string>
     `contextvars HTTP benchmark — Node ${process.version} (V8 ${process.versions.v8}), storage: ${storageKind}`,
     `${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}; node:http on 127.0.0.1, autocannon, ${connections} connections${pipelining > 1 ? ` × ${pipelining} pipelined` : ''}; ` +
       `${quick ? 'quick run, ' : ''}${rounds} interleaved rounds of ${seconds} s per variant; ` +
-      (pinned === undefined ? 'not pinned (no taskset or one CPU)' : `servers on CPU ${pinned[0]}, load generator on CPU ${pinned[1]}`),
+      (pinned === undefined
+        ? 'not pinned (no taskset or one CPU)'
+        : `servers on CPU ${pinned[0]}, load generator on CPU ${pinned[1]}`),
     `load average ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end; ` +
       'medians over rounds ± half the interquartile range; ratios: median of the per-round ratios',
   ].join('\n');
   console.log(`${header}\n`);
   console.log(
     table(
-      ['variant', 'what each request does', 'CPU µs/req', 'CPU / none', 'CPU / als.run', 'req/s', 'req/s / none', 'p50 ms', 'p99 ms', 'heap MB'],
+      [
+        'variant',
+        'what each request does',
+        'CPU µs/req',
+        'CPU / none',
+        'CPU / als.run',
+        'req/s',
+        'req/s / none',
+        'p50 ms',
+        'p99 ms',
+        'heap MB',
+      ],
       rows,
       [false, false, true, true, true, true, true, true, true, true],
     ),
@@ -528,7 +550,13 @@ function report(servers: readonly Server[], skipped: ReadonlyMap<string, string>
     if (c === undefined) {
       const variant = missing?.split('.').slice(2).join('.') ?? '';
       const reason = skipped.get(variant);
-      return [spec.label, '', '', limitText(spec as Comparison), reason === undefined ? 'not measured' : 'skipped: not available'];
+      return [
+        spec.label,
+        '',
+        '',
+        limitText(spec as Comparison),
+        reason === undefined ? 'not measured' : 'skipped: not available',
+      ];
     }
     return [c.label, `${c.ratio.toFixed(3)}x`, percent(c.spread), limitText(c), c.pass === true ? 'PASS' : 'FAIL'];
   });
@@ -561,7 +589,11 @@ function report(servers: readonly Server[], skipped: ReadonlyMap<string, string>
     loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
     variants: selected.map((v) => {
       const reason = skipped.get(v.id);
-      return { id: v.id, label: v.label, ...(reason === undefined ? { status: 'measured' } : { status: 'skipped', reason }) };
+      return {
+        id: v.id,
+        label: v.label,
+        ...(reason === undefined ? { status: 'measured' } : { status: 'skipped', reason }),
+      };
     }),
     measurements: [...measurements.values()].map((m) => {
       const [, metric = '', ...variant] = m.id.split('.');

@@ -29,4 +29,5 @@ if ((globalThis as WithAsyncContext).AsyncContext === undefined) {
 }
 
 /** `globalThis.AsyncContext`: the runtime's own where it has one, else this library's. */
+// biome-ignore lint/suspicious/noRedeclare: the exported value and its type share the spec's name, as the namespace does
 export const AsyncContext: AsyncContextNamespace = (globalThis as WithAsyncContext).AsyncContext ?? ours;

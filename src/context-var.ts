@@ -19,7 +19,7 @@ import {
   runWithValue,
   setValue,
   undo,
-  valueOf,
+  currentValue,
 } from './scope.ts';
 
 const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
@@ -144,8 +144,9 @@ export class ContextVar<T> {
    */
   get<D>(fallback: D): T | D;
   get(fallback?: unknown): unknown {
-    const value = valueOf(asKey(this));
+    const value = currentValue(asKey(this));
     if (value !== NO_VALUE) return value;
+    // biome-ignore lint/complexity/noArguments: get(undefined) and get() differ, as var.get(None) and var.get() do in Python
     if (arguments.length > 0) return fallback;
     if (this.#default !== NO_VALUE) return this.#default;
     throw new LookupError(this.#name);

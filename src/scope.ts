@@ -102,7 +102,8 @@ export class Scope {
 /** Every variable's Cell in `scope`, its scoped value included. */
 function fullMapping(scope: Scope): Mapping {
   if (scope.key === null) return scope.mapping;
-  return (scope.full ??= scope.mapping.set(scope.key, new Cell(scope.value, false)));
+  if (scope.full === null) scope.full = scope.mapping.set(scope.key, new Cell(scope.value, false));
+  return scope.full;
 }
 
 /**
@@ -117,11 +118,13 @@ interface SharedState {
 }
 
 const SHARED = Symbol.for('contextvars.state.v2');
-const state: SharedState = ((globalThis as { [SHARED]?: SharedState })[SHARED] ??= {
+const holder = globalThis as { [SHARED]?: SharedState };
+holder[SHARED] ??= {
   storage: createStorage(),
   root: new Scope(EMPTY, new Flow(EMPTY, 0, false, false), false, null, undefined),
   clock: 0,
-});
+};
+const state: SharedState = holder[SHARED];
 const { root } = state;
 const shared = state.storage;
 
@@ -146,7 +149,7 @@ function asOf(cell: Cell, at: number): Cell {
 }
 
 /** The value of `key` in the running frame, or NO_VALUE. */
-export function valueOf(key: HamtKey): unknown {
+export function currentValue(key: HamtKey): unknown {
   const scope = currentScope();
   if (scope.key === key) return scope.value;
   const cell = scope.mapping.lookup(key, undefined);
@@ -277,7 +280,8 @@ export function* recordedValues(flow: Flow): Generator<unknown> {
 export function runInFlow<A extends unknown[], R>(flow: Flow, fn: (...args: A) => R, args: A): R {
   const mapping = settle(flow);
   let entry = flow.entry;
-  if (entry === null || entry.mapping !== mapping) flow.entry = entry = new Scope(mapping, flow, false, null, undefined);
+  if (entry === null || entry.mapping !== mapping) entry = new Scope(mapping, flow, false, null, undefined);
+  flow.entry = entry;
   flow.running = true;
   try {
     return shared.run(entry, fn, args);

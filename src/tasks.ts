@@ -7,7 +7,7 @@
  */
 import { brand, identify, repr } from './brand.ts';
 import { assertFunction, readOptions } from './checks.ts';
-import { Context, contextOption, copyContext } from './context.ts';
+import { type Context, contextOption, copyContext } from './context.ts';
 import { errorClass, TaskGroupClosedError } from './errors.ts';
 
 /**
@@ -433,7 +433,7 @@ const MAX_TIMER_DELAY = 2 ** 31 - 1;
  */
 export function nextTimer(remainingMs: number): { readonly wait: number; readonly last: boolean } {
   if (remainingMs > MAX_TIMER_DELAY) return { wait: MAX_TIMER_DELAY, last: false };
-  return { wait: remainingMs > 0 ? remainingMs : 0, last: true };
+  return { wait: Math.max(remainingMs, 0), last: true };
 }
 
 /** Runs `run` once `delayMs` has passed, chaining timers when setTimeout cannot wait that long. */

@@ -15,7 +15,6 @@
  * @module
  */
 
-
 /** ECMAScript's "is an Object": functions are objects too. */
 export function isObject(value: unknown): value is object {
   return (typeof value === 'object' && value !== null) || typeof value === 'function';
@@ -27,6 +26,7 @@ export function isObject(value: unknown): value is object {
  */
 export class ReturnOverride {
   constructor(target: object) {
+    // biome-ignore lint/correctness/noConstructorReturn: the spec reads options before newTarget.prototype: the constructor returns the object it made in that order
     return target;
   }
 }
@@ -58,7 +58,7 @@ export function asBuiltInConstructor(cls: { readonly prototype: object }, name: 
  */
 export function copyNameAndLength(wrapped: object, target: object, prefix: string): void {
   let length = 0;
-  if (Object.prototype.hasOwnProperty.call(target, 'length')) {
+  if (Object.hasOwn(target, 'length')) {
     const targetLength: unknown = (target as { length?: unknown }).length;
     if (typeof targetLength === 'number') {
       if (targetLength === Infinity) length = Infinity;
@@ -86,4 +86,3 @@ export function describeReceiver(value: unknown): string {
   if (typeof value === 'symbol') return value.toString();
   return String(value);
 }
-

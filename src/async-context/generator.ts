@@ -94,6 +94,7 @@ export function bindGenerator<
   A extends unknown[],
   G extends Generator<unknown, unknown, unknown> | AsyncGenerator<unknown, unknown, unknown>,
 >(genFn: (this: This, ...args: A) => G): (this: This, ...args: A) => G;
+// biome-ignore lint/complexity/noBannedTypes: any function is accepted and checked at run time, as the spec's IsCallable does
 export function bindGenerator(genFn: Function): Function {
   if (typeof genFn !== 'function') {
     throw new TypeError(`bindGenerator expects a generator function, got ${describeReceiver(genFn)}`);

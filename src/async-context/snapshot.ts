@@ -45,6 +45,7 @@ function notCallable(fn: unknown, method: string): TypeError {
 }
 
 /** `Reflect.apply` with its arguments in the order runInScope passes them. */
+// biome-ignore lint/complexity/noBannedTypes: any function is accepted and checked at run time, as the spec's IsCallable does
 function callWithThis(fn: Function, thisArgument: unknown, args: unknown[]): unknown {
   return Reflect.apply(fn, thisArgument, args);
 }
@@ -112,11 +113,14 @@ export interface AsyncContextSnapshotConstructor {
 }
 
 class SnapshotClass extends Object {
+  // biome-ignore lint/correctness/noUnreachableSuper: super() is never reached; TypeScript requires it in a derived constructor
   constructor() {
     // AsyncContext.Snapshot ( ): see built-in.ts for why there is no super().
     const scope = currentScope();
     const prototype = prototypeFromConstructor(new.target, SnapshotClass.prototype);
+    // biome-ignore lint/correctness/noConstructorReturn: the spec reads options before newTarget.prototype: the constructor returns the object it made in that order
     return new SnapshotSlots(Object.create(prototype) as object, scope) as unknown as SnapshotClass;
+    // biome-ignore lint/correctness/noUnreachable: never reached; TypeScript requires super() in a derived constructor
     super(); // never reached; only TypeScript requires it
   }
 

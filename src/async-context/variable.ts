@@ -132,6 +132,7 @@ function notCallable(fn: unknown): TypeError {
 const variableOf = VariableSlots.variableOf;
 
 class VariableClass<T> extends Object {
+  // biome-ignore lint/correctness/noUnreachableSuper: super() is never reached; TypeScript requires it in a derived constructor
   constructor(options?: AsyncContextVariableOptions<T>) {
     // AsyncContext.Variable ( options ), in the spec's order (see built-in.ts for why no super()).
     let name = '';
@@ -143,7 +144,9 @@ class VariableClass<T> extends Object {
     }
     const prototype = prototypeFromConstructor(new.target, VariableClass.prototype);
     const variable = new ContextVar<unknown>(name, { default: defaultValue });
+    // biome-ignore lint/correctness/noConstructorReturn: the spec reads options before newTarget.prototype: the constructor returns the object it made in that order
     return new VariableSlots(Object.create(prototype) as object, variable) as unknown as VariableClass<T>;
+    // biome-ignore lint/correctness/noUnreachable: never reached; TypeScript requires super() in a derived constructor
     super(); // never reached; only TypeScript requires it
   }
 

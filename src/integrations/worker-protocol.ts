@@ -146,8 +146,12 @@ function encodeError(error: Error, what: string, depth: number): EncodedError {
     properties: [],
   };
   if (depth < MAX_DEPTH) {
-    if (read(() => Object.prototype.hasOwnProperty.call(error, 'cause')) === true) {
-      encoded.cause = encodeThrown(read(() => error.cause), `the cause of ${what}`, depth + 1);
+    if (read(() => Object.hasOwn(error, 'cause')) === true) {
+      encoded.cause = encodeThrown(
+        read(() => error.cause),
+        `the cause of ${what}`,
+        depth + 1,
+      );
     }
     const errors = base === 'AggregateError' ? read(() => (error as AggregateError).errors) : undefined;
     if (Array.isArray(errors)) {

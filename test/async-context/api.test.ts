@@ -16,11 +16,14 @@ test('new Variable(options) reads name, then defaultValue, then newTarget.protot
   const options = new Proxy(
     { name: 'n', defaultValue: 'd' },
     {
+      // biome-ignore lint/complexity/noCommaOperator: a ported test262 case checks the evaluation order of a comma expression
       has: (target, key) => (steps.push(`has ${String(key)}`), key in target),
+      // biome-ignore lint/complexity/noCommaOperator: a ported test262 case checks the evaluation order of a comma expression
       get: (target, key) => (steps.push(`get ${String(key)}`), target[key as keyof typeof target]),
     },
   );
-  const newTarget = function () {}.bind(null);
+  const newTarget = (() => {}).bind(null);
+  // biome-ignore lint/complexity/noCommaOperator: a ported test262 case checks the evaluation order of a comma expression
   Object.defineProperty(newTarget, 'prototype', { get: () => (steps.push('get prototype'), Variable.prototype) });
   const variable = Reflect.construct(Variable, [options], newTarget) as AsyncContext.Variable<string>;
   assert.deepEqual(steps, ['has name', 'get name', 'get defaultValue', 'get prototype']);
@@ -39,7 +42,10 @@ test('Variable and Snapshot can be subclassed, with the subclass prototype and f
   }
   const variable = new NamedVariable();
   assert.ok(variable instanceof NamedVariable && variable instanceof Variable);
-  assert.equal(variable.run('y', () => variable.describe()), 'sub:named=y');
+  assert.equal(
+    variable.run('y', () => variable.describe()),
+    'sub:named=y',
+  );
 
   class TaggedSnapshot extends Snapshot {
     readonly tag = 't';
@@ -47,16 +53,28 @@ test('Variable and Snapshot can be subclassed, with the subclass prototype and f
   const snapshot = variable.run('z', () => new TaggedSnapshot());
   assert.ok(snapshot instanceof TaggedSnapshot);
   assert.equal(snapshot.tag, 't');
-  assert.equal(snapshot.run(() => variable.get()), 'z');
+  assert.equal(
+    snapshot.run(() => variable.get()),
+    'z',
+  );
 });
 
 test('TypeErrors name the API that was called and what it needs', () => {
   const get = Variable.prototype.get as (this: unknown) => unknown;
-  assert.throws(() => get.call({}), { name: 'TypeError', message: /AsyncContext\.Variable\.prototype\.get .*AsyncContext\.Variable/ });
+  assert.throws(() => get.call({}), {
+    name: 'TypeError',
+    message: /AsyncContext\.Variable\.prototype\.get .*AsyncContext\.Variable/,
+  });
   const run = Snapshot.prototype.run as (this: unknown, fn: () => void) => unknown;
-  assert.throws(() => run.call(new Variable(), () => {}), { name: 'TypeError', message: /AsyncContext\.Snapshot\.prototype\.run/ });
+  assert.throws(() => run.call(new Variable(), () => {}), {
+    name: 'TypeError',
+    message: /AsyncContext\.Snapshot\.prototype\.run/,
+  });
   const loose = Snapshot.wrap as (fn: unknown) => unknown;
-  assert.throws(() => loose(42), { name: 'TypeError', message: /AsyncContext\.Snapshot\.wrap expects a function, got 42/ });
+  assert.throws(() => loose(42), {
+    name: 'TypeError',
+    message: /AsyncContext\.Snapshot\.wrap expects a function, got 42/,
+  });
   const variable = new Variable();
   assert.throws(() => (variable.run as (value: unknown, fn: unknown) => unknown)(1, 'nope'), {
     name: 'TypeError',
@@ -94,7 +112,7 @@ test('bindGenerator: each step, return() and throw() included, runs in the snaps
   assert.equal(phase.get(), 'none');
 });
 
-test('bindGenerator: this and arguments pass through; name and length are the generator function\'s', () => {
+test("bindGenerator: this and arguments pass through; name and length are the generator function's", () => {
   const target = { factor: 3 };
   const scaled = bindGenerator(function* scale(this: { factor: number }, a: number, b: number) {
     yield a * this.factor;
@@ -162,10 +180,15 @@ test('bindGenerator: TypeError for a non-function, and for a function that retur
     message: /bindGenerator expects a generator function, got 42/,
   });
   const notAGenerator = bindGenerator((() => 42) as unknown as () => Generator<number>);
-  assert.throws(() => notAGenerator(), { name: 'TypeError', message: /not a generator: pass a function\* or async function\*/ });
+  assert.throws(() => notAGenerator(), {
+    name: 'TypeError',
+    message: /not a generator: pass a function\* or async function\*/,
+  });
 });
 
-test('bindGenerator: the runtime\'s iterator helpers apply where it has them', { skip: !('Iterator' in globalThis) }, () => {
+test("bindGenerator: the runtime's iterator helpers apply where it has them", {
+  skip: !('Iterator' in globalThis),
+}, () => {
   const user = new Variable({ defaultValue: 'anonymous' });
   const gen = bindGenerator(function* () {
     yield 1;

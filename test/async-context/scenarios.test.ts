@@ -81,7 +81,10 @@ test('I/O: fs callbacks and fs promises resume with the value of the run that st
   const [fromCallback, fromPromise] = await Promise.all([
     request.run(
       'callback',
-      () => new Promise((resolve, reject) => readFile(thisFile, (error) => (error ? reject(error) : resolve(request.get())))),
+      () =>
+        new Promise((resolve, reject) =>
+          readFile(thisFile, (error) => (error ? reject(error) : resolve(request.get()))),
+        ),
     ),
     request.run('promise', async () => {
       await readFilePromise(thisFile);
@@ -130,14 +133,19 @@ test('node:http: a handler wrapped with Snapshot.wrap at startup runs with the s
 
 test('tasks: createTask and gather carry Variables; a run inside a task never reaches the caller', async () => {
   const user = new Variable({ defaultValue: 'anonymous' });
-  const fromTask = await user.run('ada', () => createTask(async () => {
-    await sleep(1);
-    return user.get();
-  }));
+  const fromTask = await user.run('ada', () =>
+    createTask(async () => {
+      await sleep(1);
+      return user.get();
+    }),
+  );
   assert.equal(fromTask, 'ada');
   const gathered = await gather(
+    // biome-ignore lint/complexity/noCommaOperator: a ported test262 case checks the evaluation order of a comma expression
     () => user.run('a', async () => (await sleep(1), user.get())),
+    // biome-ignore lint/complexity/noCommaOperator: a ported test262 case checks the evaluation order of a comma expression
     () => user.run('b', async () => (await sleep(1), user.get())),
+    // biome-ignore lint/complexity/noCommaOperator: a ported test262 case checks the evaluation order of a comma expression
     async () => (await sleep(1), user.get()),
   );
   assert.deepEqual(gathered, ['a', 'b', 'anonymous']);
@@ -159,14 +167,20 @@ test('one mapping: copyContext() carries Variables, a Snapshot carries ContextVa
   const variable = new Variable({ defaultValue: 'default' });
   const contextVar = new ContextVar('contextVar', { default: 'default' });
   const captured = variable.run('from Variable', () => copyContext());
-  assert.equal(captured.run(() => variable.get()), 'from Variable');
+  assert.equal(
+    captured.run(() => variable.get()),
+    'from Variable',
+  );
   assert.equal(captured.size, 1);
 
   const snapshot = new Context().run(() => {
     contextVar.set('from ContextVar');
     return new Snapshot();
   });
-  assert.equal(snapshot.run(() => contextVar.get()), 'from ContextVar');
+  assert.equal(
+    snapshot.run(() => contextVar.get()),
+    'from ContextVar',
+  );
   const later = await snapshot.run(async () => {
     await sleep(1);
     return contextVar.get();
@@ -196,5 +210,9 @@ test('a ContextVar.set inside Snapshot.run stays inside: the caller keeps its va
   });
   assert.equal(inside, 'inside');
   assert.equal(contextVar.get(), 'outer');
-  assert.equal(snapshot.run(() => contextVar.get()), 'outer', 'the snapshot itself is unchanged');
+  assert.equal(
+    snapshot.run(() => contextVar.get()),
+    'outer',
+    'the snapshot itself is unchanged',
+  );
 });

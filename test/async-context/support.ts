@@ -46,7 +46,11 @@ export function verifyProperty(object: object, key: PropertyKey, expected: Expec
   if (expected.configurable !== undefined) {
     assert.equal(descriptor.configurable, expected.configurable, `${String(key)} configurable`);
     const deleted = Reflect.deleteProperty(object, key);
-    assert.equal(deleted, expected.configurable, `delete ${String(key)} ${expected.configurable ? 'succeeds' : 'fails'}`);
+    assert.equal(
+      deleted,
+      expected.configurable,
+      `delete ${String(key)} ${expected.configurable ? 'succeeds' : 'fails'}`,
+    );
     if (deleted) Object.defineProperty(object, key, descriptor);
     assert.deepEqual(Object.getOwnPropertyDescriptor(object, key), descriptor, `${String(key)} is restored`);
   }
@@ -56,7 +60,7 @@ export function verifyProperty(object: object, key: PropertyKey, expected: Expec
 export function isConstructor(value: unknown): boolean {
   if (typeof value !== 'function') return false;
   try {
-    Reflect.construct(function () {}, [], value);
+    Reflect.construct(() => {}, [], value);
     return true;
   } catch {
     return false;

@@ -14,7 +14,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { bind, callLater, callSoon, Context, ContextVar, copyContext, createTask, gather, TaskGroup } from 'contextvars';
+import {
+  bind,
+  callLater,
+  callSoon,
+  Context,
+  ContextVar,
+  copyContext,
+  createTask,
+  gather,
+  TaskGroup,
+} from 'contextvars';
 import { ContextCloneError, runInWorker, sharedContextVar, WorkerPool } from 'contextvars/worker';
 
 const tasks = new URL('./fixtures/worker-tasks.mjs', import.meta.url);
@@ -109,8 +119,7 @@ const pool = new WorkerPool({ size: 1 });
 after(() => pool.terminate());
 
 /** An options argument: objects (even odd ones) are options objects; only unreadable ones are refused. */
-const asOptions = (label: string, value: unknown): Outcome =>
-  value === throwingConversions ? 'accepts' : TypeError;
+const asOptions = (_label: string, value: unknown): Outcome => (value === throwingConversions ? 'accepts' : TypeError);
 
 const SITES: Site[] = [
   // contextvars/worker
@@ -137,10 +146,14 @@ const SITES: Site[] = [
     async: true,
     call: (value) => runInWorker(tasks, 'echo', [value]),
     // Data travels; a Proxy, a function or a symbol cannot be cloned; reading a throwing getter fails the clone.
-    expect: (label, value) =>
-      ['null', 'a number', 'a string', 'a bigint'].includes(label) ? 'accepts' : TypeError,
+    expect: (label, _value) => (['null', 'a number', 'a string', 'a bigint'].includes(label) ? 'accepts' : TypeError),
   },
-  { name: 'runInWorker(_, _, _, options)', async: true, call: (value) => runInWorker(tasks, 'echo', [1], value as never), expect: asOptions },
+  {
+    name: 'runInWorker(_, _, _, options)',
+    async: true,
+    call: (value) => runInWorker(tasks, 'echo', [1], value as never),
+    expect: asOptions,
+  },
   {
     name: 'runInWorker(_, _, _, { context })',
     async: true,
@@ -165,8 +178,7 @@ const SITES: Site[] = [
         shared.set(value);
         return runInWorker(tasks, 'echo', [1]);
       }),
-    expect: (label) =>
-      ['null', 'a number', 'a string', 'a bigint'].includes(label) ? 'accepts' : ContextCloneError,
+    expect: (label) => (['null', 'a number', 'a string', 'a bigint'].includes(label) ? 'accepts' : ContextCloneError),
   },
   {
     name: 'new WorkerPool(options)',
@@ -205,8 +217,7 @@ const SITES: Site[] = [
         shared.set(value);
         return pool.run(tasks, 'echo', [1]);
       }),
-    expect: (label) =>
-      ['null', 'a number', 'a string', 'a bigint'].includes(label) ? 'accepts' : ContextCloneError,
+    expect: (label) => (['null', 'a number', 'a string', 'a bigint'].includes(label) ? 'accepts' : ContextCloneError),
   },
   // The task API
   {
@@ -248,7 +259,11 @@ const SITES: Site[] = [
     call: (value) => callLater(1, value as () => void).cancel(),
     expect: (label) => (label === 'a function' ? 'accepts' : TypeError),
   },
-  { name: 'callLater(_, _, options)', call: (value) => callLater(1, () => {}, value as never).cancel(), expect: asOptions },
+  {
+    name: 'callLater(_, _, options)',
+    call: (value) => callLater(1, () => {}, value as never).cancel(),
+    expect: asOptions,
+  },
   {
     name: 'bind(fn)',
     call: (value) => bind(value as () => unknown),
@@ -262,13 +277,20 @@ const SITES: Site[] = [
     // A function runs as a task; anything else is awaited as Promise.all would: reading `then` of a revoked
     // Proxy is a TypeError, and a Proxy or getter that throws on `then` rejects with what it threw.
     expect: (label) =>
-      label === 'a revoked Proxy' ? TypeError : label === 'a Proxy whose traps throw' || label === 'an object whose getters throw' ? Error : 'accepts',
+      label === 'a revoked Proxy'
+        ? TypeError
+        : label === 'a Proxy whose traps throw' || label === 'an object whose getters throw'
+          ? Error
+          : 'accepts',
   },
 ];
 
 /** The API a site's messages must name: `WorkerPool.run(module)` -> 'WorkerPool.run', `new WorkerPool(...)` -> 'WorkerPool'. */
 function apiOf(site: Site): string {
-  return site.name.replace(/^new /, '').replace(/\(.*$/, '').replace(/ with .*$/, '');
+  return site.name
+    .replace(/^new /, '')
+    .replace(/\(.*$/, '')
+    .replace(/ with .*$/, '');
 }
 
 /** The current context's entries, by identity and value. */
@@ -277,7 +299,10 @@ function entries(): Array<[ContextVar<unknown>, unknown]> {
 }
 
 /** Runs one call and returns what it did: 'accepted', or the error it threw or rejected with. */
-async function outcomeOf(site: Site, value: unknown): Promise<{ how: 'accepted' | 'threw' | 'rejected'; error?: unknown }> {
+async function outcomeOf(
+  site: Site,
+  value: unknown,
+): Promise<{ how: 'accepted' | 'threw' | 'rejected'; error?: unknown }> {
   let returned: unknown;
   try {
     returned = site.call(value);
@@ -317,7 +342,11 @@ for (const site of SITES) {
               error instanceof expected && (expected !== Error || error === trapError || error === getterError),
               `${site.name} with ${label}: expected ${expected.name}, got ${String(error)}`,
             );
-            const token = site.token ? site.token(label) : expected === ContextCloneError ? 'hostile.shared' : apiOf(site);
+            const token = site.token
+              ? site.token(label)
+              : expected === ContextCloneError
+                ? 'hostile.shared'
+                : apiOf(site);
             if (token !== undefined) {
               assert.ok(
                 String((error as Error).message).includes(token),

@@ -2,7 +2,13 @@
  * Type-level tests of the integrations: `npm run typecheck` fails when one of
  * their public signatures regresses. Nothing here runs.
  */
-import { context, ROOT_CONTEXT, type ContextManagementToken, type ContextManager, type TextMapPropagator } from '@opentelemetry/api';
+import {
+  context,
+  ROOT_CONTEXT,
+  type ContextManagementToken,
+  type ContextManager,
+  type TextMapPropagator,
+} from '@opentelemetry/api';
 import type { ContextManager as ContextManager13 } from '@opentelemetry/api-1.3';
 import { ContextVar } from '../../src/index.ts';
 import { logFields, type LogFields } from '../../src/integrations/logging.ts';
@@ -10,9 +16,9 @@ import { ContextVarBaggagePropagator, ContextVarContextManager } from '../../src
 import {
   runInWorker,
   sharedContextVar,
-  WorkerAbortError,
+  type WorkerAbortError,
   WorkerPool,
-  WorkerTimeoutError,
+  type WorkerTimeoutError,
   type RunInWorkerOptions,
 } from '../../src/integrations/worker.ts';
 
@@ -41,7 +47,9 @@ expectType<Equal<ReturnType<(typeof attached)[typeof Symbol.dispose]>, void>>();
 // @ts-expect-error: the non-standard detach(token) is gone; dispose the token instead
 new ContextVarContextManager().detach(token);
 void manager13;
-const propagator: TextMapPropagator = new ContextVarBaggagePropagator(propagator0(), { tenant: new ContextVar<string>('t') });
+const propagator: TextMapPropagator = new ContextVarBaggagePropagator(propagator0(), {
+  tenant: new ContextVar<string>('t'),
+});
 // @ts-expect-error: baggage values are strings
 new ContextVarBaggagePropagator(propagator, { attempt });
 declare function propagator0(): TextMapPropagator;

@@ -108,6 +108,7 @@ test('context-propagation/continuation-propagation-thenable.js', async () => {
   const expected = Symbol('expected');
   let seen: unknown;
   const thenable = {
+    // biome-ignore lint/suspicious/noThenProperty: a thenable is what the test262 case needs
     then(onFulfilled: () => void) {
       seen = variable.get();
       onFulfilled();

@@ -66,7 +66,7 @@ test('Snapshot/proto.js', () => {
 
 test('Snapshot/prototype-from-newtarget-abrupt.js', () => {
   let calls = 0;
-  const newTarget = function () {}.bind(null);
+  const newTarget = (() => {}).bind(null);
   Object.defineProperty(newTarget, 'prototype', {
     get() {
       calls += 1;
@@ -79,7 +79,7 @@ test('Snapshot/prototype-from-newtarget-abrupt.js', () => {
 
 test('Snapshot/prototype-from-newtarget-custom.js', () => {
   assert.equal(Object.getPrototypeOf(Reflect.construct(Snapshot, [], Object)), Object.prototype);
-  const newTarget = function () {}.bind(null);
+  const newTarget = (() => {}).bind(null);
   Object.defineProperty(newTarget, 'prototype', { get: () => Array.prototype });
   assert.equal(Object.getPrototypeOf(Reflect.construct(Snapshot, [], newTarget)), Array.prototype);
 });

@@ -137,7 +137,7 @@ test('Variable/proto.js', () => {
 
 test('Variable/prototype-from-newtarget-abrupt.js', () => {
   let calls = 0;
-  const newTarget = function () {}.bind(null);
+  const newTarget = (() => {}).bind(null);
   Object.defineProperty(newTarget, 'prototype', {
     get() {
       calls += 1;
@@ -150,7 +150,7 @@ test('Variable/prototype-from-newtarget-abrupt.js', () => {
 
 test('Variable/prototype-from-newtarget-custom.js', () => {
   assert.equal(Object.getPrototypeOf(Reflect.construct(AsyncContext.Variable, [], Object)), Object.prototype);
-  const newTarget = function () {}.bind(null);
+  const newTarget = (() => {}).bind(null);
   Object.defineProperty(newTarget, 'prototype', { get: () => Array.prototype });
   assert.equal(Object.getPrototypeOf(Reflect.construct(AsyncContext.Variable, [], newTarget)), Array.prototype);
 });
