@@ -24,7 +24,8 @@ const repeats = Number(repeatsArgument);
 if (!Number.isInteger(awaits) || awaits < 1 || !Number.isInteger(repeats) || repeats < 1) {
   throw new RangeError(`awaits and repeats must be positive integers, got '${awaitsArgument}' '${repeatsArgument}'`);
 }
-if (clockArgument !== 'cpu' && clockArgument !== 'wall') throw new TypeError(`clock must be cpu or wall, got '${clockArgument}'`);
+if (clockArgument !== 'cpu' && clockArgument !== 'wall')
+  throw new TypeError(`clock must be cpu or wall, got '${clockArgument}'`);
 useClock(clockArgument);
 const VARIABLES = 10;
 

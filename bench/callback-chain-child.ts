@@ -28,7 +28,8 @@ const repeats = Number(repeatsArgument);
 if (!Number.isInteger(count) || count < 1 || !Number.isInteger(repeats) || repeats < 1) {
   throw new RangeError(`count and repeats must be positive integers, got '${countArgument}' '${repeatsArgument}'`);
 }
-if (clockArgument !== 'cpu' && clockArgument !== 'wall') throw new TypeError(`clock must be cpu or wall, got '${clockArgument}'`);
+if (clockArgument !== 'cpu' && clockArgument !== 'wall')
+  throw new TypeError(`clock must be cpu or wall, got '${clockArgument}'`);
 useClock(clockArgument);
 
 /**

@@ -90,9 +90,8 @@ for (const id of HEADLINE_NS) {
   const sample = reports.flatMap((r) => r.measurements).find((m) => m.id === id);
   if (sample === undefined) continue;
   const cells = reports.map((r) =>
-    cell(
-      r.measurements.find((m) => m.id === id)?.nsPerOp,
-      (n) => (n < 100 ? n.toFixed(1) : Math.round(n).toLocaleString('en-US')),
+    cell(r.measurements.find((m) => m.id === id)?.nsPerOp, (n) =>
+      n < 100 ? n.toFixed(1) : Math.round(n).toLocaleString('en-US'),
     ),
   );
   lines.push(`| ${sample.label} | ${cells.join(' | ')} |`);

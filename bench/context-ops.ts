@@ -158,7 +158,12 @@ function runGroup(): BenchGroup {
       { id: 'raw.run', label: 'als.run(store, fn)', op: () => als.run(store, work) },
       // Inside the same Context as ctx.run's: the new value goes into a 10-variable snapshot.
       // The same code path (runWithValue) as v.run: what the facade adds is the difference.
-      { id: 'tc39.run', label: 'AsyncContext variable.run(x, fn)', op: (i) => variable.run(i, work), within: inContext(context) },
+      {
+        id: 'tc39.run',
+        label: 'AsyncContext variable.run(x, fn)',
+        op: (i) => variable.run(i, work),
+        within: inContext(context),
+      },
     ],
   };
 }
@@ -171,8 +176,18 @@ function wrapGroup(): BenchGroup {
   return {
     name: 'wrap',
     cases: [
-      { id: 'tc39.wrap', label: 'AsyncContext.Snapshot.wrap(fn)()', op: () => AsyncContext.Snapshot.wrap(work)(), within: inContext(context) },
-      { id: 'raw.bind', label: 'AsyncLocalStorage.bind(fn)()', op: () => AsyncLocalStorage.bind(work)(), within: inStore(store) },
+      {
+        id: 'tc39.wrap',
+        label: 'AsyncContext.Snapshot.wrap(fn)()',
+        op: () => AsyncContext.Snapshot.wrap(work)(),
+        within: inContext(context),
+      },
+      {
+        id: 'raw.bind',
+        label: 'AsyncLocalStorage.bind(fn)()',
+        op: () => AsyncLocalStorage.bind(work)(),
+        within: inStore(store),
+      },
     ],
   };
 }

@@ -48,7 +48,11 @@ export class CPythonSession {
   }
 
   /** A calibrated session for `cases`, or the reason python3 cannot provide one. */
-  static start(cases: readonly string[], sampleSeconds: number, clock: ClockKind): CPythonSession | { skipped: string } {
+  static start(
+    cases: readonly string[],
+    sampleSeconds: number,
+    clock: ClockKind,
+  ): CPythonSession | { skipped: string } {
     const python = process.env['PYTHON'] ?? 'python3';
     const server = Server.start(python);
     if ('skipped' in server) return server;
@@ -109,7 +113,9 @@ class Server {
       rmSync(directory, { recursive: true, force: true });
       return { skipped: `mkfifo failed: ${fifo.error?.message ?? fifo.stderr}` };
     }
-    const child = spawn(python, [SCRIPT, '--serve', requestPath, responsePath], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(python, [SCRIPT, '--serve', requestPath, responsePath], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     // Opening a FIFO blocks until the other end opens it; Python opens them in the same order.
     const requests = openSync(requestPath, 'w');
     const responses = openSync(responsePath, 'r');

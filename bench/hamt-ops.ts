@@ -43,7 +43,11 @@ function sizeGroup(size: number): BenchGroup {
 
   const cases: BenchCase[] = [
     { id: `hamt.get.${size}`, label: `Hamt lookup @${size}`, op: (i) => hamt.lookup(order[i & MASK]!, -1) },
-    { id: `immutable.get.${size}`, label: `immutable Map.get @${size}`, op: (i) => immutable.get(order[i & MASK]!, -1) },
+    {
+      id: `immutable.get.${size}`,
+      label: `immutable Map.get @${size}`,
+      op: (i) => immutable.get(order[i & MASK]!, -1),
+    },
     { id: `cowMap.get.${size}`, label: `Map.get @${size}`, op: (i) => cowMap.get(order[i & MASK]!) },
 
     { id: `hamt.set.${size}`, label: `Hamt set @${size}`, op: (i) => hamt.set(order[i & MASK]!, i) },

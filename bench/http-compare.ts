@@ -20,7 +20,15 @@ interface Report {
   loadAverage?: { start: number; end: number };
   variants: { id: string; label: string; status: string }[];
   measurements: { id: string; value: number; spread: number }[];
-  comparisons: { id: string; label: string; ratio: number; spread: number; limit?: number; strict?: boolean; pass?: boolean }[];
+  comparisons: {
+    id: string;
+    label: string;
+    ratio: number;
+    spread: number;
+    limit?: number;
+    strict?: boolean;
+    pass?: boolean;
+  }[];
   skippedTargets: string[];
 }
 
@@ -59,20 +67,29 @@ function ratio(report: Report, id: string): string {
 
 const variants = reports[0]!.variants;
 const rows = (title: string, cell: (report: Report, variant: string) => string): string =>
-  [header(title), ...variants.map((v) => `| ${v.label} | ${reports.map((r) => cell(r, v.id)).join(' | ')} |`)].join('\n');
+  [header(title), ...variants.map((v) => `| ${v.label} | ${reports.map((r) => cell(r, v.id)).join(' | ')} |`)].join(
+    '\n',
+  );
 
 console.log(rows('CPU µs per request', (r, v) => measurement(r, `http.cpu.${v}`)));
 console.log('');
 console.log(rows('CPU per request / no context', (r, v) => (v === 'none' ? '1' : ratio(r, `cpu.${v}/none`))));
 console.log('');
 console.log(
-  rows('CPU per request / raw als.run', (r, v) => (v === 'als.run' ? '1' : v === 'none' ? '' : ratio(r, `cpu.${v}/als.run`))),
+  rows('CPU per request / raw als.run', (r, v) =>
+    v === 'als.run' ? '1' : v === 'none' ? '' : ratio(r, `cpu.${v}/als.run`),
+  ),
 );
 console.log('');
 console.log(rows('requests per second / no context', (r, v) => (v === 'none' ? '1' : ratio(r, `rps.${v}/none`))));
 console.log('');
 const targets = [
-  ...new Set(reports.flatMap((r) => [...r.comparisons.filter((c) => c.limit !== undefined).map((c) => c.id), ...r.skippedTargets])),
+  ...new Set(
+    reports.flatMap((r) => [
+      ...r.comparisons.filter((c) => c.limit !== undefined).map((c) => c.id),
+      ...r.skippedTargets,
+    ]),
+  ),
 ];
 const labelOf = (id: string): string =>
   reports.flatMap((r) => r.comparisons).find((c) => c.id === id)?.label ??
@@ -81,4 +98,9 @@ const limitOf = (id: string): string => {
   const c = reports.flatMap((r) => r.comparisons).find((x) => x.id === id && x.limit !== undefined);
   return c === undefined ? '' : ` (${c.strict === true ? '<' : '≤'} ${c.limit})`;
 };
-console.log([header('target'), ...targets.map((id) => `| ${labelOf(id)}${limitOf(id)} | ${reports.map((r) => ratio(r, id)).join(' | ')} |`)].join('\n'));
+console.log(
+  [
+    header('target'),
+    ...targets.map((id) => `| ${labelOf(id)}${limitOf(id)} | ${reports.map((r) => ratio(r, id)).join(' | ')} |`),
+  ].join('\n'),
+);

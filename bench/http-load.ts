@@ -30,7 +30,8 @@ export interface LoadResult {
   readonly failures: number;
 }
 
-if (process.send === undefined) throw new Error('bench/http-load.ts runs as a child of bench/http.ts (it needs an IPC channel)');
+if (process.send === undefined)
+  throw new Error('bench/http-load.ts runs as a child of bench/http.ts (it needs an IPC channel)');
 
 process.on('message', (message: LoadRequest) => {
   if (message.type !== 'load') return;

@@ -259,11 +259,17 @@ interface AsyncContextModule {
 }
 
 /** Where the `contextvars/async-context` entry's source may live; the first that exists is used. */
-const ASYNC_CONTEXT_SOURCES = ['../src/async-context.ts', '../src/async-context/index.ts', '../src/integrations/async-context.ts'];
+const ASYNC_CONTEXT_SOURCES = [
+  '../src/async-context.ts',
+  '../src/async-context/index.ts',
+  '../src/integrations/async-context.ts',
+];
 
 /** The TC39 facade: `AsyncContext.Variable.prototype.run` per request. */
 async function asyncContextVariable(): Promise<Available> {
-  const source = ASYNC_CONTEXT_SOURCES.find((candidate) => existsSync(fileURLToPath(new URL(candidate, import.meta.url))));
+  const source = ASYNC_CONTEXT_SOURCES.find((candidate) =>
+    existsSync(fileURLToPath(new URL(candidate, import.meta.url))),
+  );
   if (source === undefined) return { skipped: 'the contextvars/async-context entry is not available' };
   const module = (await import(source)) as AsyncContextModule;
   if (module.AsyncContext === undefined) return { skipped: `${source} does not export AsyncContext` };
@@ -332,7 +338,8 @@ function send(reply: Reply): void {
 const variant = process.argv[2] ?? '';
 const make = VARIANTS[variant];
 if (make === undefined) throw new TypeError(`unknown variant '${variant}'; known: ${Object.keys(VARIANTS).join(', ')}`);
-if (process.send === undefined) throw new Error('bench/http-server.ts runs as a child of bench/http.ts (it needs an IPC channel)');
+if (process.send === undefined)
+  throw new Error('bench/http-server.ts runs as a child of bench/http.ts (it needs an IPC channel)');
 
 const available = await make();
 if ('skipped' in available) {

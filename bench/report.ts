@@ -20,7 +20,11 @@ export function percent(spread: number): string {
 }
 
 /** A Markdown table with padded columns; `alignRight[i]` right-aligns column i. */
-export function table(header: readonly string[], rows: readonly (readonly string[])[], alignRight: readonly boolean[]): string {
+export function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  alignRight: readonly boolean[],
+): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     `| ${cells.map((cell, i) => (alignRight[i] === true ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join(' | ')} |`;

@@ -28,7 +28,15 @@ import { contextGroups } from './context-ops.ts';
 import { CPythonSession, cpythonLabel } from './cpython.ts';
 import { hamtGroups } from './hamt-ops.ts';
 import { opentelemetryGroups } from './opentelemetry-ops.ts';
-import { clockName, hasGc, measureGroup, sinkValue, useClock, type ExternalCases, type Measurement } from './harness.ts';
+import {
+  clockName,
+  hasGc,
+  measureGroup,
+  sinkValue,
+  useClock,
+  type ExternalCases,
+  type Measurement,
+} from './harness.ts';
 import { formatNs, limitText, percent, table } from './report.ts';
 import { compare, type Comparison } from './targets.ts';
 
@@ -44,8 +52,10 @@ const { values: flags } = parseArgs({
 const quick = flags.quick === true;
 const only = flags.only ?? [];
 const rounds = flags.rounds === undefined ? (quick ? 3 : 15) : Number(flags.rounds);
-if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`--rounds must be a positive integer, got ${flags.rounds}`);
-if (flags.clock !== 'cpu' && flags.clock !== 'wall') throw new TypeError(`--clock must be cpu or wall, got ${flags.clock}`);
+if (!Number.isInteger(rounds) || rounds < 1)
+  throw new RangeError(`--rounds must be a positive integer, got ${flags.rounds}`);
+if (flags.clock !== 'cpu' && flags.clock !== 'wall')
+  throw new TypeError(`--clock must be cpu or wall, got ${flags.clock}`);
 useClock(flags.clock);
 const batchMs = quick ? 2 : 10;
 /** A group is measured again (at most this often) when a row is noisy or a target fails; the least noisy attempt is kept. */
@@ -66,8 +76,7 @@ const contextAndHamtGroups = [...contextGroups(quick), ...hamtGroups(quick), ...
   (group) => only.length === 0 || only.some((text) => group.name.includes(text)),
 );
 const cpythonCases = contextAndHamtGroups.flatMap((group) => group.cpython ?? []);
-const cpython =
-  cpythonCases.length === 0 ? undefined : CPythonSession.start(cpythonCases, batchMs / 1000, clockName());
+const cpython = cpythonCases.length === 0 ? undefined : CPythonSession.start(cpythonCases, batchMs / 1000, clockName());
 const cpythonVersion = cpython instanceof CPythonSession ? cpython.version : undefined;
 const cpythonSkipped = cpython !== undefined && !(cpython instanceof CPythonSession) ? cpython.skipped : undefined;
 
@@ -182,9 +191,25 @@ const header = [
 console.log(`${header}\n`);
 console.log(table(['group', 'operation', 'ns/op', 'spread'], measurementRows, [false, false, true, true]));
 console.log('');
-console.log(table(['ratio', 'value', 'spread', 'target', 'result'], infoRows.map(comparisonRow), [false, true, true, false, false]));
+console.log(
+  table(['ratio', 'value', 'spread', 'target', 'result'], infoRows.map(comparisonRow), [
+    false,
+    true,
+    true,
+    false,
+    false,
+  ]),
+);
 console.log('');
-console.log(table(['target', 'value', 'spread', 'target', 'result'], targetRows.map(comparisonRow), [false, true, true, false, false]));
+console.log(
+  table(['target', 'value', 'spread', 'target', 'result'], targetRows.map(comparisonRow), [
+    false,
+    true,
+    true,
+    false,
+    false,
+  ]),
+);
 const failed = targetRows.filter((c) => c.pass === false);
 console.log(
   `\n${targetRows.length - failed.length}/${targetRows.length} targets PASS${failed.length > 0 ? `; FAIL: ${failed.map((c) => c.id).join(', ')}` : ''}`,

@@ -31,7 +31,13 @@ const COPY_SIZES = [1, 10, 100, 1000, 10000];
 
 function specs(): ComparisonSpec[] {
   const list: ComparisonSpec[] = [
-    { id: 'get.set/raw', label: 'get() (set) / getStore()+Map.get', numerator: 'get.set', denominator: 'raw.get.set', limit: 1.5 },
+    {
+      id: 'get.set/raw',
+      label: 'get() (set) / getStore()+Map.get',
+      numerator: 'get.set',
+      denominator: 'raw.get.set',
+      limit: 1.5,
+    },
     {
       id: 'get.default/raw',
       label: 'get() (default) / getStore()+Map.get ?? default',
@@ -60,7 +66,12 @@ function specs(): ComparisonSpec[] {
       denominator: 'awaitChain.als',
       limit: 1.1,
     },
-    { id: 'awaitChain.als/none', label: 'await chain: raw ALS / no ALS', numerator: 'awaitChain.als', denominator: 'awaitChain.none' },
+    {
+      id: 'awaitChain.als/none',
+      label: 'await chain: raw ALS / no ALS',
+      numerator: 'awaitChain.als',
+      denominator: 'awaitChain.none',
+    },
     {
       id: 'awaitChain.library/none',
       label: 'await chain: library / no ALS',
@@ -110,7 +121,12 @@ function specs(): ComparisonSpec[] {
       denominator: 'raw.run',
       limit: 1.1,
     },
-    { id: 'tc39.run/varRun', label: 'AsyncContext variable.run / ContextVar v.run', numerator: 'tc39.run', denominator: 'varRun' },
+    {
+      id: 'tc39.run/varRun',
+      label: 'AsyncContext variable.run / ContextVar v.run',
+      numerator: 'tc39.run',
+      denominator: 'varRun',
+    },
     {
       id: 'tc39.wrap/raw',
       label: 'AsyncContext.Snapshot.wrap(fn)() / AsyncLocalStorage.bind(fn)()',

@@ -10,7 +10,9 @@ export declare function distName(subpath: string): string;
 export declare function tsupEntries(): Record<string, string>;
 export declare function exportsField(): Record<string, unknown>;
 export declare function typesVersionsField(): { '*': Record<string, string[]> };
-export declare function withEntries<T extends object>(manifest: T): T & {
+export declare function withEntries<T extends object>(
+  manifest: T,
+): T & {
   exports: Record<string, unknown>;
   typesVersions: { '*': Record<string, string[]> };
 };

@@ -161,7 +161,10 @@ function storageKind(runtime) {
   try {
     const file = join(dir, 'probe.mjs');
     const scopeModule = pathToFileURL(join(root, 'src/scope.ts')).href;
-    writeFileSync(file, `const { storageKind } = await import(${JSON.stringify(scopeModule)});\nconsole.log(storageKind);\n`);
+    writeFileSync(
+      file,
+      `const { storageKind } = await import(${JSON.stringify(scopeModule)});\nconsole.log(storageKind);\n`,
+    );
     const { status, output } = run(runtime.probe(file), runtime.env, { echo: false });
     return status === 0 ? output.trim().split('\n').at(-1) : `probe failed: ${output.trim()}`;
   } finally {
@@ -182,7 +185,9 @@ function fileDeclaring(name, files) {
  * the run untrustworthy (`problems`).
  */
 function testRuntime(runtime) {
-  console.log(`\n=== ${runtime.name}: ${run([runtime.bin, '--version'], runtime.env, { echo: false }).output.trim().split('\n')[0]}`);
+  console.log(
+    `\n=== ${runtime.name}: ${run([runtime.bin, '--version'], runtime.env, { echo: false }).output.trim().split('\n')[0]}`,
+  );
   const kind = storageKind(runtime);
   console.log(`storage: ${kind}`);
   const { status, output } = run(runtime.command(), runtime.env, { echo: true });

@@ -240,7 +240,6 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
     return `<Context {${entries.join(', ')}}>`;
   }
 
-
   static {
     contextOf = (flow) => {
       const context = new Context();

@@ -182,23 +182,13 @@ function removed(array: readonly unknown[], cell: number): unknown[] {
 }
 
 /** A node holding two distinct keys, for the level at `shift` (a collision node if their hashes are equal). */
-function pairNode(
-  shift: number,
-  key1: HamtKey,
-  value1: unknown,
-  hash2: number,
-  key2: HamtKey,
-  value2: unknown,
-): Node {
+function pairNode(shift: number, key1: HamtKey, value1: unknown, hash2: number, key2: HamtKey, value2: unknown): Node {
   const hash1 = key1.hash | 0;
   if (hash1 === hash2) return new CollisionNode(hash1, [key1, value1, key2, value2]);
   const slot1 = (hash1 >>> shift) & 31;
   const slot2 = (hash2 >>> shift) & 31;
   if (slot1 === slot2) {
-    return new BitmapNode(1 << slot1, [
-      undefined,
-      pairNode(shift + BITS_PER_LEVEL, key1, value1, hash2, key2, value2),
-    ]);
+    return new BitmapNode(1 << slot1, [undefined, pairNode(shift + BITS_PER_LEVEL, key1, value1, hash2, key2, value2)]);
   }
   const bitmap = (1 << slot1) | (1 << slot2);
   return slot1 < slot2
@@ -239,18 +229,9 @@ class BitmapNode {
         return newChild === child ? this : new BitmapNode(bitmap, replaced(array, cell + 1, newChild));
       }
       if (existingKey === key) {
-        return Object.is(existingValue, value)
-          ? this
-          : new BitmapNode(bitmap, replaced(array, cell + 1, value));
+        return Object.is(existingValue, value) ? this : new BitmapNode(bitmap, replaced(array, cell + 1, value));
       }
-      const child = pairNode(
-        shift + BITS_PER_LEVEL,
-        existingKey as HamtKey,
-        existingValue,
-        hash,
-        key,
-        value,
-      );
+      const child = pairNode(shift + BITS_PER_LEVEL, existingKey as HamtKey, existingValue, hash, key, value);
       const copy = replaced(array, cell + 1, child);
       copy[cell] = undefined;
       addedLeaf = true;
@@ -280,9 +261,7 @@ class BitmapNode {
       } else {
         const k = array[cell] as HamtKey | undefined;
         children.push(
-          k === undefined
-            ? (array[cell + 1] as Node)
-            : new BitmapNode(bitpos(k.hash, below), [k, array[cell + 1]]),
+          k === undefined ? (array[cell + 1] as Node) : new BitmapNode(bitpos(k.hash, below), [k, array[cell + 1]]),
         );
         cell += 2;
       }

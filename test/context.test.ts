@@ -16,7 +16,13 @@ test('Context is a read-only Map: forEach, iteration, size and no mutators', () 
     assert.equal(map, ctx);
     seen.set(key, value);
   });
-  assert.deepEqual(seen, new Map<ContextVar<unknown>, unknown>([[a, 1], [b, 2]]));
+  assert.deepEqual(
+    seen,
+    new Map<ContextVar<unknown>, unknown>([
+      [a, 1],
+      [b, 2],
+    ]),
+  );
   assert.equal(new Map(ctx).size, 2);
   const readonly: ReadonlyMap<ContextVar<unknown>, unknown> = ctx;
   assert.equal(readonly.get(a), 1);

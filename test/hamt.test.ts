@@ -36,7 +36,10 @@ type Op =
 
 function opArbitrary(setWeight: number, deleteWeight: number): fc.Arbitrary<Op> {
   return fc.oneof(
-    { weight: setWeight, arbitrary: fc.record({ type: fc.constant('set' as const), key: fc.nat(1023), value: fc.nat(VALUES.length - 1) }) },
+    {
+      weight: setWeight,
+      arbitrary: fc.record({ type: fc.constant('set' as const), key: fc.nat(1023), value: fc.nat(VALUES.length - 1) }),
+    },
     { weight: deleteWeight, arbitrary: fc.record({ type: fc.constant('delete' as const), key: fc.nat(1023) }) },
     { weight: 1, arbitrary: fc.record({ type: fc.constant('get' as const), key: fc.nat(1023) }) },
     { weight: 1, arbitrary: fc.record({ type: fc.constant('iterate' as const) }) },
@@ -215,8 +218,14 @@ test('iteration order depends only on the hashes, not on the order of insertion'
       for (const i of permutation) h1 = h1.set(pool[i] as HashKey, i);
       for (const key of [...pool].reverse()) h2 = h2.set(key, key.name);
       const hashes1 = [...h1.keys()].map((k) => k.hash >>> 0);
-      assert.deepEqual([...h2.keys()].map((k) => k.hash >>> 0), hashes1);
-      assert.deepEqual(hashes1, [...hashes1].sort((a, b) => trieOrder(a) - trieOrder(b)));
+      assert.deepEqual(
+        [...h2.keys()].map((k) => k.hash >>> 0),
+        hashes1,
+      );
+      assert.deepEqual(
+        hashes1,
+        [...hashes1].sort((a, b) => trieOrder(a) - trieOrder(b)),
+      );
       // Keys with a hash of their own come out in the same order from both maps.
       const alone = (h: Map_): HashKey[] =>
         [...h.keys()].filter((k) => hashes1.filter((x) => x === k.hash >>> 0).length === 1);
@@ -277,8 +286,14 @@ test('a hash is read as 32 bits: -1 and 2**32 - 1 are the same hash, and so are 
   const h = Hamt.empty<HashKey, string>().set(a, 'a').set(b, 'b').set(c, 'c').set(d, 'd');
   const stats = __checkInvariants(h);
   assert.equal(stats.collisionNodes, 2);
-  assert.deepEqual([a, b, c, d].map((k) => h.get(k)), ['a', 'b', 'c', 'd']);
-  assert.equal([c, d, a, b].reduce((m, k) => m.delete(k), h), Hamt.empty());
+  assert.deepEqual(
+    [a, b, c, d].map((k) => h.get(k)),
+    ['a', 'b', 'c', 'd'],
+  );
+  assert.equal(
+    [c, d, a, b].reduce((m, k) => m.delete(k), h),
+    Hamt.empty(),
+  );
 });
 
 test('a bitmap node becomes an array node at 17 slots and a bitmap node again below 16, at any level', () => {
@@ -315,7 +330,10 @@ test('the deepest trie collapses back to a flat root as keys are deleted', () =>
   assert.equal(__checkInvariants(h).depth, 7);
   h = h.delete(E).delete(F);
   assert.equal(__checkInvariants(h).depth, 1);
-  assert.equal(__dump(h), ['HAMT(size=1):', '    BitmapNode(count=1 bitmap=0b1):', "        <Key name:D hash:2147483648>: 'd'"].join('\n'));
+  assert.equal(
+    __dump(h),
+    ['HAMT(size=1):', '    BitmapNode(count=1 bitmap=0b1):', "        <Key name:D hash:2147483648>: 'd'"].join('\n'),
+  );
   assert.equal(h.delete(D), Hamt.empty());
 });
 
@@ -385,8 +403,14 @@ test('__checkInvariants names the broken rule of a trie broken by hand', () => {
   const collided = raw(Hamt.empty<HashKey, unknown>().set(c1, 1).set(c2, 2)).root;
   const collision = collided.array![1] as RawNode;
   broken(hamtWith(collision, 2), /collision node at the root/);
-  broken(hamtWith(remade(collided, { array: [undefined, remade(collision, { hash: 37 })] }), 2), /in collision node of hash 37/);
-  broken(hamtWith(remade(collided, { array: [undefined, remade(collision, { array: [c1, 1] })] }), 2), /collision node with 1 keys/);
+  broken(
+    hamtWith(remade(collided, { array: [undefined, remade(collision, { hash: 37 })] }), 2),
+    /in collision node of hash 37/,
+  );
+  broken(
+    hamtWith(remade(collided, { array: [undefined, remade(collision, { array: [c1, 1] })] }), 2),
+    /collision node with 1 keys/,
+  );
 
   // Seventeen keys in distinct root slots: an array node at the root.
   let wide = Hamt.empty<HashKey, unknown>();

@@ -7,14 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
-import {
-  Context,
-  ContextVar,
-  copyContext,
-  Token,
-  TokenUsedError,
-  TokenVarMismatchError,
-} from '../src/index.ts';
+import { Context, ContextVar, copyContext, Token, TokenUsedError, TokenVarMismatchError } from '../src/index.ts';
 
 function revokedProxy(): object {
   const { proxy, revoke } = Proxy.revocable({}, {});
@@ -80,7 +73,9 @@ for (const [name, make] of Object.entries(HOSTILE)) {
       unchangedAfter(() => assert.throws(() => w.reset(token as never), TokenVarMismatchError));
       v.reset(token);
       unchangedAfter(() => assert.throws(() => v.reset(token), TokenUsedError));
-      unchangedAfter(() => assert.throws(() => v.reset(value as never), { name: 'TypeError', message: /expects a Token/ }));
+      unchangedAfter(() =>
+        assert.throws(() => v.reset(value as never), { name: 'TypeError', message: /expects a Token/ }),
+      );
     }));
 
   test(`${name} as a default: the variable renders, reads and resets normally`, () =>
@@ -99,9 +94,17 @@ for (const [name, make] of Object.entries(HOSTILE)) {
 /** Each call with a wrong argument, the error it must give, and what its message must say. */
 const MISUSE: [string, () => unknown, RegExp][] = [
   ['new ContextVar(1)', () => new ContextVar(1 as never), /ContextVar name must be a string, got 1/],
-  ['new ContextVar(name, null)', () => new ContextVar('x', null as never), /new ContextVar expects its options as an object/],
+  [
+    'new ContextVar(name, null)',
+    () => new ContextVar('x', null as never),
+    /new ContextVar expects its options as an object/,
+  ],
   ['new ContextVar(name, 5)', () => new ContextVar('x', 5 as never), /new ContextVar expects its options as an object/],
-  ['v.reset({})', () => new ContextVar('x').reset({} as never), /reset expects a Token made by set\(\), got \[object Object\]/],
+  [
+    'v.reset({})',
+    () => new ContextVar('x').reset({} as never),
+    /reset expects a Token made by set\(\), got \[object Object\]/,
+  ],
   ['v.reset(null)', () => new ContextVar('x').reset(null as never), /reset expects a Token made by set\(\), got null/],
   [
     'v.reset(a token forged with Object.create)',
@@ -120,7 +123,9 @@ for (const [call, action, message] of MISUSE) {
   test(`${call} gives a TypeError naming the API and what it expected`, () =>
     new Context().run(() => {
       new ContextVar('present').set('kept');
-      unchangedAfter(() => assert.throws(action, (error: unknown) => error instanceof TypeError && message.test(error.message)));
+      unchangedAfter(() =>
+        assert.throws(action, (error: unknown) => error instanceof TypeError && message.test(error.message)),
+      );
     }));
 }
 

@@ -169,7 +169,10 @@ describe('createTask', () => {
     assert.equal(createTask(() => 0, { name: 'loader' }).name, 'loader');
     assert.equal(Object.prototype.toString.call(task), '[object Task]');
     assert.equal(await task.then((value) => `${value}!`), 'x!');
-    assert.equal(await createTask(() => Promise.reject(new Error('no'))).catch((error: unknown) => (error as Error).message), 'no');
+    assert.equal(
+      await createTask(() => Promise.reject(new Error('no'))).catch((error: unknown) => (error as Error).message),
+      'no',
+    );
     let finished = false;
     assert.equal(
       await task.finally(() => {
@@ -376,10 +379,12 @@ describe('TaskGroup', () => {
   test('createTask after a task failed throws: the group is shutting down, as in Python', async () => {
     const group = new TaskGroup();
     const failure = new Error('first failure');
-    await group.createTask(() => Promise.reject(failure)).then(
-      () => assert.fail('the task should reject'),
-      () => undefined,
-    );
+    await group
+      .createTask(() => Promise.reject(failure))
+      .then(
+        () => assert.fail('the task should reject'),
+        () => undefined,
+      );
     assert.equal(group.signal.aborted, true);
     assert.throws(
       () => group.createTask(() => 1),
@@ -388,7 +393,10 @@ describe('TaskGroup', () => {
         error.name === 'TaskGroupClosedError' &&
         /shutting down/.test(error.message),
     );
-    await assert.rejects(group.wait(), (error: unknown) => error instanceof TaskGroupError && error.errors[0] === failure);
+    await assert.rejects(
+      group.wait(),
+      (error: unknown) => error instanceof TaskGroupError && error.errors[0] === failure,
+    );
   });
 
   test('createTask after a failed wait() throws too', async () => {
@@ -512,8 +520,8 @@ describe('callSoon and callLater', () => {
       };
       process.on('warning', onWarning);
       let ran = 0;
-      const handles = [2 ** 31, 2 ** 31 - 1 + 0.5, 30 * 24 * 3600 * 1000, Number.MAX_SAFE_INTEGER, 1e300].map(
-        (delay) => callLater(delay, () => ran++),
+      const handles = [2 ** 31, 2 ** 31 - 1 + 0.5, 30 * 24 * 3600 * 1000, Number.MAX_SAFE_INTEGER, 1e300].map((delay) =>
+        callLater(delay, () => ran++),
       );
       try {
         // A timer made later with a longer delay fires after every 1 ms timer made before it,
@@ -521,7 +529,10 @@ describe('callSoon and callLater', () => {
         await new Promise<void>((resolve) => callLater(5, resolve));
         await nextTurn();
         assert.equal(ran, 0);
-        assert.deepEqual(warnings.filter((name) => name === 'TimeoutOverflowWarning'), []);
+        assert.deepEqual(
+          warnings.filter((name) => name === 'TimeoutOverflowWarning'),
+          [],
+        );
       } finally {
         process.off('warning', onWarning);
         for (const handle of handles) handle.cancel();
@@ -530,17 +541,15 @@ describe('callSoon and callLater', () => {
     }),
   );
 
-  test(
-    'cancel() stops a long callLater: its timer is cleared, not left to keep the process alive',
-    { skip: reportsTimers() ? false : 'this runtime does not list its timers in process.getActiveResourcesInfo()' },
-    () => {
-      const before = timers();
-      const handle = callLater(2 ** 32, () => {});
-      assert.equal(timers(), before + 1);
-      handle.cancel();
-      assert.equal(timers(), before);
-    },
-  );
+  test('cancel() stops a long callLater: its timer is cleared, not left to keep the process alive', {
+    skip: reportsTimers() ? false : 'this runtime does not list its timers in process.getActiveResourcesInfo()',
+  }, () => {
+    const before = timers();
+    const handle = callLater(2 ** 32, () => {});
+    assert.equal(timers(), before + 1);
+    handle.cancel();
+    assert.equal(timers(), before);
+  });
 
   test('the timer chain of a long delay adds up to the delay: each step waits at most 2 ** 31 - 1 ms', () => {
     const max = 2 ** 31 - 1;

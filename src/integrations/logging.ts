@@ -63,7 +63,9 @@ function defaultOf(variable: ContextVar<unknown>): unknown {
  * logger.info('hello'); // {"requestId":"r-1","user":"anonymous","msg":"hello",...}
  * ```
  */
-export function logFields<const V extends Readonly<Record<string, ContextVar<unknown>>>>(variables: V): () => LogFields<V> {
+export function logFields<const V extends Readonly<Record<string, ContextVar<unknown>>>>(
+  variables: V,
+): () => LogFields<V> {
   if (typeof variables !== 'object' || variables === null) {
     throw new TypeError(`logFields expects an object of { field: ContextVar }, got ${String(variables)}`);
   }

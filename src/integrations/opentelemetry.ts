@@ -90,7 +90,6 @@ class Attachment implements ContextAttachment {
   }
 }
 
-
 /** The listener methods of Node's EventEmitter that {@link ContextVarContextManager.bind} patches. */
 interface ListenerMethods {
   addListener(event: string | symbol, listener: (...args: unknown[]) => void): unknown;

@@ -167,7 +167,13 @@ function callbackScopedStorage(
     runDerived(derive, a, b, fn, args) {
       const resource = executionAsyncResource() as Resource;
       const outerStore = resource[resourceStore];
-      return runOn(resource, outerStore, derive(enabled ? (outerStore as object | undefined) : undefined, a, b), fn, args);
+      return runOn(
+        resource,
+        outerStore,
+        derive(enabled ? (outerStore as object | undefined) : undefined, a, b),
+        fn,
+        args,
+      );
     },
   };
 
@@ -178,19 +184,19 @@ function callbackScopedStorage(
     fn: (...args: A) => R,
     args: A,
   ): R {
-      const outerRun = runResource;
-      runResource = resource;
-      if (enabled) {
-        resource[resourceStore] = scope;
-      } else {
-        als.enterWith(scope); // enables the store's async hooks
-        enabled = true;
-      }
-      try {
-        return args.length === 0 ? (fn as () => ReturnType<typeof fn>)() : fn(...args);
-      } finally {
-        resource[resourceStore] = outerStore;
-        runResource = outerRun;
-      }
+    const outerRun = runResource;
+    runResource = resource;
+    if (enabled) {
+      resource[resourceStore] = scope;
+    } else {
+      als.enterWith(scope); // enables the store's async hooks
+      enabled = true;
+    }
+    try {
+      return args.length === 0 ? (fn as () => ReturnType<typeof fn>)() : fn(...args);
+    } finally {
+      resource[resourceStore] = outerStore;
+      runResource = outerRun;
+    }
   }
 }

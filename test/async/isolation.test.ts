@@ -13,14 +13,7 @@ import net from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
-import {
-  callLater,
-  Context,
-  ContextVar,
-  copyContext,
-  createTask,
-  TokenContextError,
-} from '../../src/index.ts';
+import { callLater, Context, ContextVar, copyContext, createTask, TokenContextError } from '../../src/index.ts';
 import { listen } from '../../examples/http.ts';
 
 const v = new ContextVar<unknown>('v', { default: 'd' });
@@ -244,10 +237,15 @@ test('scenario 16: v.run(x, async fn) under Promise.all: readers and the caller 
 
 test('S8: v.run returns fn result, passes arguments, calls fn with this undefined, and restores on throw', () => {
   assert.equal(
-    v.run('x', function (this: unknown, a: number, b: number) {
-      assert.equal(this, undefined);
-      return `${v.get()}${a + b}`;
-    }, 1, 2),
+    v.run(
+      'x',
+      function (this: unknown, a: number, b: number) {
+        assert.equal(this, undefined);
+        return `${v.get()}${a + b}`;
+      },
+      1,
+      2,
+    ),
     'x3',
   );
   assert.throws(

@@ -122,17 +122,22 @@ test(
     const { port } = server.address() as net.AddressInfo;
     try {
       const replies = await Promise.all(
-        Array.from({ length: 100 }, (_, i) =>
-          new Promise<string>((resolve, reject) => {
-            let reply = '';
-            const client = net.connect(port, '127.0.0.1', () => client.write(`client-${i}`));
-            client.on('data', (chunk) => (reply += chunk));
-            client.on('end', () => resolve(reply));
-            client.on('error', reject);
-          }),
+        Array.from(
+          { length: 100 },
+          (_, i) =>
+            new Promise<string>((resolve, reject) => {
+              let reply = '';
+              const client = net.connect(port, '127.0.0.1', () => client.write(`client-${i}`));
+              client.on('data', (chunk) => (reply += chunk));
+              client.on('end', () => resolve(reply));
+              client.on('error', reject);
+            }),
         ),
       );
-      assert.deepEqual(replies, Array.from({ length: 100 }, (_, i) => `client-${i}`));
+      assert.deepEqual(
+        replies,
+        Array.from({ length: 100 }, (_, i) => `client-${i}`),
+      );
       // No connection started with another connection's value.
       assert.deepEqual(new Set(seenAtStart), new Set(['d']));
     } finally {

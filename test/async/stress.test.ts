@@ -260,7 +260,9 @@ test(
               flows.push(flow(id, tally, socketPort));
               break;
             default:
-              flows.push(new Promise((resolve) => setTimeout(() => resolve(flow(id, tally, socketPort)), shortDelay())));
+              flows.push(
+                new Promise((resolve) => setTimeout(() => resolve(flow(id, tally, socketPort)), shortDelay())),
+              );
           }
         }
         await Promise.all(flows);

@@ -164,7 +164,8 @@ test('npm run bench:http -- --quick serves every variant and writes a JSON repor
     for (const id of HTTP_DETECTED) {
       const variant = status.get(id);
       assert.ok(variant !== undefined, `${id} is missing from the report`);
-      if (variant.status === 'skipped') assert.match(variant.reason ?? '', /not available/, `${id} skipped without saying why`);
+      if (variant.status === 'skipped')
+        assert.match(variant.reason ?? '', /not available/, `${id} skipped without saying why`);
     }
 
     const measured = new Map(report.measurements.map((m) => [m.id, m]));

@@ -49,7 +49,9 @@ const dist = join(repo, 'dist');
 
 /** The static imports of an ES module (`import … from '…'`, `export … from '…'`, `import '…'`). */
 function staticImports(source: string): string[] {
-  const specifiers = [...source.matchAll(/^\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+  const specifiers = [...source.matchAll(/^\s*(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]/gm)].map(
+    (m) => m[1],
+  );
   const bare = [...source.matchAll(/^\s*import\s*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
   return [...specifiers, ...bare].filter((s): s is string => s !== undefined);
 }
@@ -74,7 +76,8 @@ test('dist/index.js and the chunks it imports have no top-level import of a Node
 
 function serve(): Promise<Server> {
   const page = readFileSync(join(import.meta.dirname, 'conformance.page.mjs'));
-  const html = '<!doctype html><meta charset="utf-8"><title>contextvars</title><script type="module" src="/conformance.page.mjs"></script>';
+  const html =
+    '<!doctype html><meta charset="utf-8"><title>contextvars</title><script type="module" src="/conformance.page.mjs"></script>';
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     if (path === '/') {
@@ -106,54 +109,61 @@ interface CaseResult {
 
 const chromiumHere = needs(CHROMIUM, hasFile(CHROMIUM));
 
-test(chromiumHere.name('the ESM build runs the synchronous conformance cases in headless Chromium'), chromiumHere.options, async (t) => {
-  assert.ok(
-    existsSync(CHROMIUM),
-    `${CHROMIUM} is missing: install it with \`apt-get update && apt-get install -y chromium\` (CI's .ci/run does)`,
-  );
-  const server = await serve();
-  const userDataDir = mkdtempSync(join(tmpdir(), 'contextvars-chromium-'));
-  const browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  try {
-    const page = browser.pages()[0] ?? (await browser.newPage());
-    const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
+test(
+  chromiumHere.name('the ESM build runs the synchronous conformance cases in headless Chromium'),
+  chromiumHere.options,
+  async (t) => {
+    assert.ok(
+      existsSync(CHROMIUM),
+      `${CHROMIUM} is missing: install it with \`apt-get update && apt-get install -y chromium\` (CI's .ci/run does)`,
+    );
+    const server = await serve();
+    const userDataDir = mkdtempSync(join(tmpdir(), 'contextvars-chromium-'));
+    const browser = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
-    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
-    page.on('response', (response) => {
-      if (response.status() >= 400) problems.push(`${response.status()} for ${response.url()}`);
-    });
-    const { port } = server.address() as AddressInfo;
-    await page.goto(`http://127.0.0.1:${port}/`);
-    // Evaluated in the page, where globalThis is the window.
-    await page.waitForFunction('globalThis.contextvarsResults !== undefined', undefined, { timeout: 30_000 });
-    const results = (await page.evaluate(() => (globalThis as { contextvarsResults?: unknown }).contextvarsResults)) as CaseResult[];
-    // The browser is the expected home of the synchronous mode: no warning there.
-    assert.deepEqual(problems, []);
-    assert.ok(results.length >= 10, `only ${results.length} cases ran`);
-    for (const result of results) {
-      await t.test(result.name, () => {
-        assert.ok(result.ok, result.error);
+    try {
+      const page = browser.pages()[0] ?? (await browser.newPage());
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() === 'error' || message.type() === 'warning')
+          problems.push(`console ${message.type()}: ${message.text()}`);
       });
+      page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+      page.on('response', (response) => {
+        if (response.status() >= 400) problems.push(`${response.status()} for ${response.url()}`);
+      });
+      const { port } = server.address() as AddressInfo;
+      await page.goto(`http://127.0.0.1:${port}/`);
+      // Evaluated in the page, where globalThis is the window.
+      await page.waitForFunction('globalThis.contextvarsResults !== undefined', undefined, { timeout: 30_000 });
+      const results = (await page.evaluate(
+        () => (globalThis as { contextvarsResults?: unknown }).contextvarsResults,
+      )) as CaseResult[];
+      // The browser is the expected home of the synchronous mode: no warning there.
+      assert.deepEqual(problems, []);
+      assert.ok(results.length >= 10, `only ${results.length} cases ran`);
+      for (const result of results) {
+        await t.test(result.name, () => {
+          assert.ok(result.ok, result.error);
+        });
+      }
+    } finally {
+      await browser.close();
+      server.close();
+      rmSync(userDataDir, { recursive: true, force: true });
     }
-  } finally {
-    await browser.close();
-    server.close();
-    rmSync(userDataDir, { recursive: true, force: true });
-  }
-});
+  },
+);

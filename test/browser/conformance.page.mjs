@@ -106,14 +106,22 @@ test(
 test('Context.run keeps the changes made in it; the caller does not see them', () => {
   const v = new ContextVar('v', { default: 'd' });
   const ctx = new Context();
-  const result = ctx.run((x, y) => {
-    v.set('inside');
-    return x + y;
-  }, 2, 3);
+  const result = ctx.run(
+    (x, y) => {
+      v.set('inside');
+      return x + y;
+    },
+    2,
+    3,
+  );
   assertEqual(result, 5, 'run returns what fn returns');
   assertEqual(ctx.get(v), 'inside');
   assertEqual(v.get(), 'd');
-  assertEqual(ctx.run(() => v.get()), 'inside', 'a second run sees the first one');
+  assertEqual(
+    ctx.run(() => v.get()),
+    'inside',
+    'a second run sees the first one',
+  );
 });
 
 test('Context.run: entering a running Context throws; an error keeps earlier changes', () => {
@@ -163,14 +171,8 @@ test('Context is a read-only Map of ContextVar to value', () => {
   assertEqual(ctx.get(new ContextVar('c'), 'fallback'), 'fallback');
   assertDeepEqual([...ctx.keys()].map((v) => v.name).sort(), ['a', 'b']);
   assertDeepEqual([...ctx.values()].sort(), [1, 2]);
-  assertDeepEqual(
-    [...ctx].map(([v, value]) => `${v.name}=${value}`).sort(),
-    ['a=1', 'b=2'],
-  );
-  assertDeepEqual(
-    [...ctx.entries()].map(([v, value]) => `${v.name}=${value}`).sort(),
-    ['a=1', 'b=2'],
-  );
+  assertDeepEqual([...ctx].map(([v, value]) => `${v.name}=${value}`).sort(), ['a=1', 'b=2']);
+  assertDeepEqual([...ctx.entries()].map(([v, value]) => `${v.name}=${value}`).sort(), ['a=1', 'b=2']);
   const seen = [];
   ctx.forEach((value, key, map) => {
     seen.push(`${key.name}=${value}:${map === ctx}`);
@@ -267,7 +269,10 @@ test('synchronous mode, as documented: values do not cross await without explici
   const ctx = new Context();
   const explicit = await new Promise((resolve) => {
     ctx.run(() => v.set('bound'));
-    setTimeout(ctx.run(() => bind(() => resolve(v.get()))), 1);
+    setTimeout(
+      ctx.run(() => bind(() => resolve(v.get()))),
+      1,
+    );
   });
   assertEqual(explicit, 'bound', 'bind carries the value into a timer');
 });

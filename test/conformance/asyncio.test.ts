@@ -44,7 +44,6 @@ import {
 } from '../../src/index.ts';
 import { seeded } from '../support/random.ts';
 
-
 describe('test_tasks.py', () => {
   test('test_context_1', async () => {
     const cvar = new ContextVar('cvar', { default: 'nope' });

@@ -145,7 +145,10 @@ test('test_context_run_3', () => {
   assert.throws(() => ctx.run(func, 1, 2), ZeroDivisionError);
   assert.throws(() => ctx.run(func, 1, 2, { a: 123 }), ZeroDivisionError);
   // The context is not left entered by the throws.
-  assert.equal(ctx.run(() => 'ok'), 'ok');
+  assert.equal(
+    ctx.run(() => 'ok'),
+    'ok',
+  );
 });
 
 test(
@@ -377,7 +380,10 @@ test(
       return num;
     }
     const results = await gather(...Array.from({ length: 10 }, (_, num) => () => sub(num)));
-    assert.deepEqual(results, Array.from({ length: 10 }, (_, num) => num));
+    assert.deepEqual(
+      results,
+      Array.from({ length: 10 }, (_, num) => num),
+    );
     assert.throws(() => cvar.get(), LookupError);
   }),
 );

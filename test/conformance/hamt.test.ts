@@ -62,7 +62,12 @@ function sameMapping(a: Map_, b: Map_): boolean {
  * values by Object.is), in linear time (deepEqual on Maps with object keys
  * is quadratic).
  */
-function assertSameItems<T>(items: Iterable<T>, expected: Iterable<T>, key: (item: T) => unknown, value: (item: T) => unknown): void {
+function assertSameItems<T>(
+  items: Iterable<T>,
+  expected: Iterable<T>,
+  key: (item: T) => unknown,
+  value: (item: T) => unknown,
+): void {
   const want = new Map<unknown, unknown>();
   for (const item of expected) want.set(key(item), value(item));
   let count = 0;
@@ -73,7 +78,6 @@ function assertSameItems<T>(items: Iterable<T>, expected: Iterable<T>, key: (ite
   }
   assert.equal(count, want.size);
 }
-
 
 test('test_hashkey_helper_1', () => {
   const k1 = new HashKey(10, 'aaa');
@@ -209,11 +213,7 @@ test('test_hamt_collision_3', () => {
   const D = new HashKey(0b10000000_00000000_00000000_00000000, 'D');
   const E = new HashKey(0b00000000_00000000_00000000_00000000, 'E');
 
-  const h = hamtOf(
-    [C, 'C'],
-    [D, 'D'],
-    [E, 'E'],
-  );
+  const h = hamtOf([C, 'C'], [D, 'D'], [E, 'E']);
 
   assertShape(
     h,
@@ -285,7 +285,12 @@ test(
         assert.equal(h.size, d.size);
 
         if (i % TEST_ITERS_EVERY === 0) {
-          assertSameItems(h.entries(), d, ([k]) => k, ([, v]) => v);
+          assertSameItems(
+            h.entries(),
+            d,
+            ([k]) => k,
+            ([, v]) => v,
+          );
           __checkInvariants(h);
         }
       }
@@ -328,7 +333,12 @@ test(
         }
 
         if (iterI % TEST_ITERS_EVERY === 0) {
-          assertSameItems(h.keys(), d.keys(), (k) => k, () => true);
+          assertSameItems(
+            h.keys(),
+            d.keys(),
+            (k) => k,
+            () => true,
+          );
           __checkInvariants(h);
         }
       });
@@ -350,7 +360,12 @@ test(
         assert.equal(hm.size, (dm as Map<HashKey, unknown>).size);
 
         if (i % TEST_ITERS_EVERY === 0) {
-          assertSameItems(hm.values(), (dm as Map<HashKey, unknown>).values(), (v) => v, () => true);
+          assertSameItems(
+            hm.values(),
+            (dm as Map<HashKey, unknown>).values(),
+            (v) => v,
+            () => true,
+          );
         }
       });
 
@@ -374,13 +389,7 @@ test('test_hamt_delete_1', () => {
   // with D's hash, so deleting it is a no-op.
   const Er = new HashKey(103, 'Er');
 
-  let h = hamtOf(
-    [A, 'a'],
-    [B, 'b'],
-    [C, 'c'],
-    [D, 'd'],
-    [E, 'e'],
-  );
+  let h = hamtOf([A, 'a'], [B, 'b'], [C, 'c'], [D, 'd'], [E, 'e']);
 
   const origLen = h.size;
 
@@ -428,13 +437,7 @@ test('test_hamt_delete_2', () => {
   // CPython's Er raises from __eq__ against B; ours is another key with B's hash.
   const Er = new HashKey(201001, 'Er');
 
-  let h = hamtOf(
-    [A, 'a'],
-    [B, 'b'],
-    [C, 'c'],
-    [D, 'd'],
-    [E, 'e'],
-  );
+  let h = hamtOf([A, 'a'], [B, 'b'], [C, 'c'], [D, 'd'], [E, 'e']);
 
   const origLen = h.size;
 
@@ -497,13 +500,7 @@ test('test_hamt_delete_3', () => {
   const D = new HashKey(100100, 'D');
   const E = new HashKey(104, 'E');
 
-  let h = hamtOf(
-    [A, 'a'],
-    [B, 'b'],
-    [C, 'c'],
-    [D, 'd'],
-    [E, 'e'],
-  );
+  let h = hamtOf([A, 'a'], [B, 'b'], [C, 'c'], [D, 'd'], [E, 'e']);
 
   const origLen = h.size;
 
@@ -558,13 +555,7 @@ test('test_hamt_delete_4', () => {
   const D = new HashKey(100100, 'D');
   const E = new HashKey(100100, 'E');
 
-  let h = hamtOf(
-    [A, 'a'],
-    [B, 'b'],
-    [C, 'c'],
-    [D, 'd'],
-    [E, 'e'],
-  );
+  let h = hamtOf([A, 'a'], [B, 'b'], [C, 'c'], [D, 'd'], [E, 'e']);
 
   const origLen = h.size;
 
@@ -643,7 +634,7 @@ test('test_hamt_delete_5', () => {
   assert.equal(dump[1], '    ArrayNode(count=17):');
   assert.deepEqual(dump.slice(2, 5), [
     '        0::',
-    "            BitmapNode(count=1 bitmap=0b1):",
+    '            BitmapNode(count=1 bitmap=0b1):',
     "                <Key name:0 hash:0>: 'val-0'",
   ]);
   assert.deepEqual(dump.slice(-6), [
@@ -696,14 +687,7 @@ test('test_hamt_items_1', () => {
   const E = new HashKey(104, 'E');
   const F = new HashKey(110, 'F');
 
-  const h = hamtOf(
-    [A, 'a'],
-    [B, 'b'],
-    [C, 'c'],
-    [D, 'd'],
-    [E, 'e'],
-    [F, 'f'],
-  );
+  const h = hamtOf([A, 'a'], [B, 'b'], [C, 'c'], [D, 'd'], [E, 'e'], [F, 'f']);
 
   const it = h.entries();
   assert.deepEqual(
@@ -712,7 +696,14 @@ test('test_hamt_items_1', () => {
   );
   assert.deepEqual(
     new Map(h.entries()),
-    new Map<HashKey, unknown>([[A, 'a'], [B, 'b'], [C, 'c'], [D, 'd'], [E, 'e'], [F, 'f']]),
+    new Map<HashKey, unknown>([
+      [A, 'a'],
+      [B, 'b'],
+      [C, 'c'],
+      [D, 'd'],
+      [E, 'e'],
+      [F, 'f'],
+    ]),
   );
 });
 
@@ -724,19 +715,19 @@ test('test_hamt_items_2', () => {
   const E = new HashKey(100100, 'E');
   const F = new HashKey(110, 'F');
 
-  const h = hamtOf(
-    [A, 'a'],
-    [B, 'b'],
-    [C, 'c'],
-    [D, 'd'],
-    [E, 'e'],
-    [F, 'f'],
-  );
+  const h = hamtOf([A, 'a'], [B, 'b'], [C, 'c'], [D, 'd'], [E, 'e'], [F, 'f']);
 
   const it = h.entries();
   assert.deepEqual(
     new Map(it),
-    new Map<HashKey, unknown>([[A, 'a'], [B, 'b'], [C, 'c'], [D, 'd'], [E, 'e'], [F, 'f']]),
+    new Map<HashKey, unknown>([
+      [A, 'a'],
+      [B, 'b'],
+      [C, 'c'],
+      [D, 'd'],
+      [E, 'e'],
+      [F, 'f'],
+    ]),
   );
 });
 
@@ -748,14 +739,7 @@ test('test_hamt_keys_1', () => {
   const E = new HashKey(100100, 'E');
   const F = new HashKey(110, 'F');
 
-  const h = hamtOf(
-    [A, 'a'],
-    [B, 'b'],
-    [C, 'c'],
-    [D, 'd'],
-    [E, 'e'],
-    [F, 'f'],
-  );
+  const h = hamtOf([A, 'a'], [B, 'b'], [C, 'c'], [D, 'd'], [E, 'e'], [F, 'f']);
 
   assert.deepEqual(new Set(h.keys()), new Set([A, B, C, D, E, F]));
   // Python's iter(hamt) yields keys; a TypeScript map iterates entries, as Map does.

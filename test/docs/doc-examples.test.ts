@@ -80,7 +80,13 @@ function codeBlocks(file: string, text: string): CodeBlock[] {
     if (open === undefined) {
       const opening = /^( {0,3})(`{3,}|~{3,})\s*([^\s`]*)/.exec(line);
       if (opening) {
-        open = { indent: opening[1]!.length, fence: opening[2]!, language: opening[3]!.toLowerCase(), line: index + 1, body: [] };
+        open = {
+          indent: opening[1]!.length,
+          fence: opening[2]!,
+          language: opening[3]!.toLowerCase(),
+          line: index + 1,
+          body: [],
+        };
       }
       return;
     }
@@ -137,7 +143,9 @@ function npmScriptsIn(code: string): string[] {
 }
 
 const files = markdownFiles();
-const blocks = files.flatMap((path) => codeBlocks(relative(ROOT, path).split('\\').join('/'), readFileSync(path, 'utf8')));
+const blocks = files.flatMap((path) =>
+  codeBlocks(relative(ROOT, path).split('\\').join('/'), readFileSync(path, 'utf8')),
+);
 
 interface Example {
   readonly block: CodeBlock;
@@ -209,7 +217,11 @@ describe('documentation code blocks', { concurrency: 4 }, () => {
     writeFileSync(
       join(WORK_DIR, 'tsconfig.json'),
       // skipLibCheck: the blocks are checked, not the frameworks' own .d.ts files (hono's need DOM types).
-      JSON.stringify({ extends: join(ROOT, 'tsconfig.json'), compilerOptions: { skipLibCheck: true }, include: ['*.ts'] }, null, 2),
+      JSON.stringify(
+        { extends: join(ROOT, 'tsconfig.json'), compilerOptions: { skipLibCheck: true }, include: ['*.ts'] },
+        null,
+        2,
+      ),
     );
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     const outcome = await execute(process.execPath, [tsc, '-p', join(WORK_DIR, 'tsconfig.json')], 2 * TIMEOUT_MS);
@@ -229,7 +241,10 @@ function anchorsOf(markdown: string): Set<string> {
   const anchors = new Set<string>();
   const seen = new Map<string, number>();
   for (const [, heading] of withoutCodeBlocks(markdown).matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
-    const slug = heading!.toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const slug = heading!
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
     const count = seen.get(slug) ?? 0;
     seen.set(slug, count + 1);
     anchors.add(count === 0 ? slug : `${slug}-${count}`);
@@ -249,7 +264,12 @@ function withoutCodeBlocks(markdown: string): string {
         return '';
       }
       if (fence !== undefined) {
-        if (marker !== undefined && marker[0] === fence[0] && marker.length >= fence.length && /^\s*[`~]+\s*$/.test(line)) {
+        if (
+          marker !== undefined &&
+          marker[0] === fence[0] &&
+          marker.length >= fence.length &&
+          /^\s*[`~]+\s*$/.test(line)
+        ) {
           fence = undefined;
         }
         return '';
@@ -280,15 +300,19 @@ describe('documentation links', () => {
         for (const [, target] of line.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
           const inRepository = target!.startsWith(REPOSITORY_FILES);
           if (!inRepository && /^[a-z][a-z+.-]*:/i.test(target!)) continue; // other http:, https:, mailto:
-          const [linkPath, anchor] = (inRepository ? target!.slice(REPOSITORY_FILES.length) : target!).split('#', 2) as [
-            string,
-            string | undefined,
-          ];
+          const [linkPath, anchor] = (inRepository ? target!.slice(REPOSITORY_FILES.length) : target!).split(
+            '#',
+            2,
+          ) as [string, string | undefined];
           const base = inRepository ? join(ROOT, 'README.md') : path;
           const resolved = linkPath === '' ? path : join(dirname(base), decodeURIComponent(linkPath));
           if (!existsSync(resolved)) {
             broken.push(`${file}:${index + 1}: ${target} — no file ${relative(ROOT, resolved)}`);
-          } else if (anchor !== undefined && resolved.endsWith('.md') && !anchorsOf(readFileSync(resolved, 'utf8')).has(anchor)) {
+          } else if (
+            anchor !== undefined &&
+            resolved.endsWith('.md') &&
+            !anchorsOf(readFileSync(resolved, 'utf8')).has(anchor)
+          ) {
             broken.push(`${file}:${index + 1}: ${target} — no heading with anchor #${anchor}`);
           }
         }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runExample } from '../support/run-example.ts';
 
-test('examples/pino-logging.ts runs: every request line carries that request\'s id and user', async () => {
+test("examples/pino-logging.ts runs: every request line carries that request's id and user", async () => {
   const { code, stdout } = await runExample('pino-logging.ts');
   assert.equal(code, 0);
   const lines = stdout

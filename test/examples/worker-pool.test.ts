@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runExample } from '../support/run-example.ts';
 
-test('examples/worker-pool.ts runs: each request\'s task reads its own requestId and tenant in a pooled worker', async () => {
+test("examples/worker-pool.ts runs: each request's task reads its own requestId and tenant in a pooled worker", async () => {
   const { code, stdout } = await runExample('worker-pool.ts');
   assert.equal(code, 0);
   assert.deepEqual(stdout.trim().split('\n'), [

@@ -387,7 +387,9 @@ describe('WorkerPool: a crash fails only the crashing task', () => {
             wrong.push(`${i} (crashing): ${outcome.status}`);
           }
         } else if (outcome.status !== 'fulfilled' || outcome.value !== i) {
-          wrong.push(`${i}: ${outcome.status === 'fulfilled' ? `got ${String(outcome.value)}` : String(outcome.reason)}`);
+          wrong.push(
+            `${i}: ${outcome.status === 'fulfilled' ? `got ${String(outcome.value)}` : String(outcome.reason)}`,
+          );
         }
       });
       assert.deepEqual(wrong, [], `seed ${seed} (rerun with WORKER_MIX_SEED=${seed})`);
@@ -561,9 +563,36 @@ describe('hostile shared values', () => {
   revoke();
   const hostile: Array<[string, unknown]> = [
     ['a revoked Proxy', revoked],
-    ['an object whose getter throws', { get secret(): never { throw new Error('getter') } }],
-    ['an object whose constructor getter throws', { get constructor(): never { throw new Error('constructor') } }],
-    ['a Proxy whose traps throw', new Proxy({}, { get: () => { throw new Error('trap'); }, getPrototypeOf: () => { throw new Error('trap'); } })],
+    [
+      'an object whose getter throws',
+      {
+        get secret(): never {
+          throw new Error('getter');
+        },
+      },
+    ],
+    [
+      'an object whose constructor getter throws',
+      {
+        get constructor(): never {
+          throw new Error('constructor');
+        },
+      },
+    ],
+    [
+      'a Proxy whose traps throw',
+      new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error('trap');
+          },
+          getPrototypeOf: () => {
+            throw new Error('trap');
+          },
+        },
+      ),
+    ],
   ];
   for (const [what, value] of hostile) {
     test(
@@ -593,7 +622,16 @@ describe('hostile shared values', () => {
       } as never);
       const seen = await runInWorker<DescribeContext>(tasks, 'describeContext', []).catch((error: unknown) => error);
       assert.ok(seen instanceof ContextCloneError, 'a function property is not data');
-      user.set(Object.assign(Object.create({ [Symbol.toPrimitive]: () => { throw new Error('toPrimitive'); } }), { name: 'ada' }));
+      user.set(
+        Object.assign(
+          Object.create({
+            [Symbol.toPrimitive]: () => {
+              throw new Error('toPrimitive');
+            },
+          }),
+          { name: 'ada' },
+        ),
+      );
       assert.deepEqual((await runInWorker<DescribeContext>(tasks, 'describeContext', [])).user, { name: 'ada' });
     }),
   );
@@ -605,7 +643,10 @@ describe('timeout and signal: a task that never settles cannot hold its caller',
       assert.ok(error instanceof WorkerTimeoutError);
       assert.equal(error.name, 'WorkerTimeoutError');
       assert.equal(error.timeout, 200);
-      assert.match(error.message, /^hang\(\) from file:.*worker-tasks\.mjs did not settle within its timeout of 200 ms/);
+      assert.match(
+        error.message,
+        /^hang\(\) from file:.*worker-tasks\.mjs did not settle within its timeout of 200 ms/,
+      );
       return true;
     });
   });

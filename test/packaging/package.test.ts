@@ -86,7 +86,10 @@ before(() => {
   cpSync(join(consumer, 'node_modules', manifest.name), join(consumerApi13, 'node_modules', manifest.name), {
     recursive: true,
   });
-  symlinkSync(join(repo, 'node_modules/@opentelemetry/api-1.3'), join(consumerApi13, 'node_modules/@opentelemetry/api'));
+  symlinkSync(
+    join(repo, 'node_modules/@opentelemetry/api-1.3'),
+    join(consumerApi13, 'node_modules/@opentelemetry/api'),
+  );
 });
 
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -113,7 +116,10 @@ test('package.json tells npm users where the project lives and what Node asynchr
 test('the tarball holds the build, the README, the LICENSE and the CHANGELOG, not sources or tests', () => {
   const listed = run('tar', ['-tzf', tarball], work);
   assertSucceeded(listed, 'tar -tzf');
-  const files = listed.stdout.trim().split('\n').map((file) => file.replace(/^package\//, ''));
+  const files = listed.stdout
+    .trim()
+    .split('\n')
+    .map((file) => file.replace(/^package\//, ''));
   assert.ok(files.includes('dist/index.js') && files.includes('dist/index.cjs'), files.join('\n'));
   assert.ok(files.includes('README.md') && files.includes('package.json'), files.join('\n'));
   assert.ok(files.includes('LICENSE') && files.includes('CHANGELOG.md'), files.join('\n'));
@@ -281,7 +287,12 @@ for (const [api, project] of [
   ['1.3', consumerApi13],
 ] as const) {
   test(`TypeScript, moduleResolution node10 (api ${api}): every entry`, () => {
-    typeCheck('node10', { module: 'commonjs', moduleResolution: 'node10' }, { 'use.ts': typedUse + entryImports + otelUse }, project);
+    typeCheck(
+      'node10',
+      { module: 'commonjs', moduleResolution: 'node10' },
+      { 'use.ts': typedUse + entryImports + otelUse },
+      project,
+    );
   });
 
   for (const mode of ['node16', 'nodenext']) {

@@ -58,7 +58,10 @@ test('without AsyncLocalStorage (browsers): synchronous code, Snapshot, wrap and
     const afterAwait = await user.run('ada', async () => { await null; return user.get(); });
     console.log(JSON.stringify({ kind: storageKind, fromTimer, steps, afterAwait }));
     `,
-    { preload: 'delete process.getBuiltinModule; process.removeAllListeners("warning"); process.on("warning", () => {});' },
+    {
+      preload:
+        'delete process.getBuiltinModule; process.removeAllListeners("warning"); process.on("warning", () => {});',
+    },
   );
   assert.deepEqual(result, { kind: 'synchronous', fromTimer: 'ada', steps: ['ada', 'ada'], afterAwait: 'anonymous' });
 });
@@ -73,7 +76,7 @@ test('the global entry defines globalThis.AsyncContext as writable, configurable
   assert.deepEqual(result, { attributes: { writable: true, enumerable: false, configurable: true }, same: true });
 });
 
-test('the global entry leaves a runtime\'s own AsyncContext alone and exports it', () => {
+test("the global entry leaves a runtime's own AsyncContext alone and exports it", () => {
   const result = run(
     `
     const native = globalThis.AsyncContext;

@@ -58,7 +58,10 @@ test('error messages render the other copy’s objects by name', () => {
 
 test('errors and TaskGroup are recognised across copies', async () => {
   const v = new cjs.ContextVar<number>('missing');
-  assert.throws(() => v.get(), (error: unknown) => error instanceof esm.LookupError && error instanceof cjs.LookupError);
+  assert.throws(
+    () => v.get(),
+    (error: unknown) => error instanceof esm.LookupError && error instanceof cjs.LookupError,
+  );
   const token = v.set(1);
   v.reset(token);
   assert.throws(() => esm.ContextVar.prototype.reset.call(v, token), esm.TokenUsedError);

@@ -49,7 +49,7 @@ console.log(JSON.stringify({ kind: storageKind, afterAwait, warnings }));
 
 const removals = {
   'process.getBuiltinModule': 'delete process.getBuiltinModule;',
-  "node:async_hooks": `const original = process.getBuiltinModule;
+  'node:async_hooks': `const original = process.getBuiltinModule;
 process.getBuiltinModule = (id) => { if (id === 'node:async_hooks') throw new Error('no such module'); return original(id); };`,
   'AsyncLocalStorage enterWith and run':
     "delete process.getBuiltinModule('node:async_hooks').AsyncLocalStorage.prototype.enterWith;",

@@ -40,4 +40,3 @@ export function stringHash(text: string): number {
   }
   return hash | 0;
 }
-

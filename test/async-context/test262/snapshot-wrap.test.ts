@@ -154,7 +154,12 @@ test('Snapshot/wrap/wrapped-function/is-function.js', () => {
 test('Snapshot/wrap/wrapped-function/length.js', () => {
   function callback(_a: unknown, _b: unknown): void {}
   const assertLength = (expected: number): void =>
-    verifyProperty(wrap(callback), 'length', { value: expected, writable: false, enumerable: false, configurable: true });
+    verifyProperty(wrap(callback), 'length', {
+      value: expected,
+      writable: false,
+      enumerable: false,
+      configurable: true,
+    });
   const setAndAssertLength = (length: unknown, expected: number): void => {
     Object.defineProperty(callback, 'length', { value: length, writable: true, enumerable: true, configurable: true });
     assertLength(expected);

@@ -35,8 +35,7 @@ describe('inject and extract', () => {
   test('inject adds the variables that have a value, keeps other entries, and a variable wins over its key', () => {
     new Context().run(() => {
       tenant.set('acme');
-      const existing = propagation
-        .createBaggage({ other: { value: '1' }, tenant: { value: 'stale' } });
+      const existing = propagation.createBaggage({ other: { value: '1' }, tenant: { value: 'stale' } });
       const headers: Record<string, string> = {};
       propagator().inject(propagation.setBaggage(ROOT_CONTEXT, existing), headers, defaultTextMapSetter);
       const entries = Object.fromEntries(
@@ -100,7 +99,7 @@ describe('over HTTP with the global propagator', () => {
     });
   }
 
-  test('100 concurrent requests through a gateway that never reads the variable: the backend sees each request\'s own tenant', async () => {
+  test("100 concurrent requests through a gateway that never reads the variable: the backend sees each request's own tenant", async () => {
     const REQUESTS = 100;
     const backend = serve(async (request) => {
       await sleep(Number(request.url!.slice(1)) % 4);

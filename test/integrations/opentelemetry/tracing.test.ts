@@ -187,7 +187,7 @@ test('100 concurrent HTTP requests: each server span is the child of its own cli
       }
     }
     assert.equal(mismatches, 0);
-    assert.equal(leaked, 0, 'no request handler starts with another request\'s span active');
+    assert.equal(leaked, 0, "no request handler starts with another request's span active");
     assert.equal(exporter.getFinishedSpans().length, REQUESTS * 4);
   } finally {
     server.close();
