@@ -22,7 +22,8 @@ test('new Variable(options) reads name, then defaultValue, then newTarget.protot
       get: (target, key) => (steps.push(`get ${String(key)}`), target[key as keyof typeof target]),
     },
   );
-  const newTarget = (() => {}).bind(null);
+  // biome-ignore lint/complexity/useArrowFunction: an arrow function is not a constructor; newTarget must be one
+  const newTarget = function () {}.bind(null);
   // biome-ignore lint/complexity/noCommaOperator: a ported test262 case checks the evaluation order of a comma expression
   Object.defineProperty(newTarget, 'prototype', { get: () => (steps.push('get prototype'), Variable.prototype) });
   const variable = Reflect.construct(Variable, [options], newTarget) as AsyncContext.Variable<string>;

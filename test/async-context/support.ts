@@ -60,7 +60,8 @@ export function verifyProperty(object: object, key: PropertyKey, expected: Expec
 export function isConstructor(value: unknown): boolean {
   if (typeof value !== 'function') return false;
   try {
-    Reflect.construct(() => {}, [], value);
+    // biome-ignore lint/complexity/useArrowFunction: Reflect.construct needs a constructor as its target
+    Reflect.construct(function () {}, [], value);
     return true;
   } catch {
     return false;

@@ -66,7 +66,8 @@ test('Snapshot/proto.js', () => {
 
 test('Snapshot/prototype-from-newtarget-abrupt.js', () => {
   let calls = 0;
-  const newTarget = (() => {}).bind(null);
+  // biome-ignore lint/complexity/useArrowFunction: an arrow function is not a constructor; newTarget must be one
+  const newTarget = function () {}.bind(null);
   Object.defineProperty(newTarget, 'prototype', {
     get() {
       calls += 1;
@@ -79,7 +80,8 @@ test('Snapshot/prototype-from-newtarget-abrupt.js', () => {
 
 test('Snapshot/prototype-from-newtarget-custom.js', () => {
   assert.equal(Object.getPrototypeOf(Reflect.construct(Snapshot, [], Object)), Object.prototype);
-  const newTarget = (() => {}).bind(null);
+  // biome-ignore lint/complexity/useArrowFunction: an arrow function is not a constructor; newTarget must be one
+  const newTarget = function () {}.bind(null);
   Object.defineProperty(newTarget, 'prototype', { get: () => Array.prototype });
   assert.equal(Object.getPrototypeOf(Reflect.construct(Snapshot, [], newTarget)), Array.prototype);
 });

@@ -137,7 +137,8 @@ test('Variable/proto.js', () => {
 
 test('Variable/prototype-from-newtarget-abrupt.js', () => {
   let calls = 0;
-  const newTarget = (() => {}).bind(null);
+  // biome-ignore lint/complexity/useArrowFunction: an arrow function is not a constructor; newTarget must be one
+  const newTarget = function () {}.bind(null);
   Object.defineProperty(newTarget, 'prototype', {
     get() {
       calls += 1;
@@ -150,7 +151,8 @@ test('Variable/prototype-from-newtarget-abrupt.js', () => {
 
 test('Variable/prototype-from-newtarget-custom.js', () => {
   assert.equal(Object.getPrototypeOf(Reflect.construct(AsyncContext.Variable, [], Object)), Object.prototype);
-  const newTarget = (() => {}).bind(null);
+  // biome-ignore lint/complexity/useArrowFunction: an arrow function is not a constructor; newTarget must be one
+  const newTarget = function () {}.bind(null);
   Object.defineProperty(newTarget, 'prototype', { get: () => Array.prototype });
   assert.equal(Object.getPrototypeOf(Reflect.construct(AsyncContext.Variable, [], newTarget)), Array.prototype);
 });
