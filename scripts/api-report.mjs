@@ -10,14 +10,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Extractor, ExtractorConfig } from '@microsoft/api-extractor';
+import { distName, entries as packageEntries } from './entries.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const write = process.argv.includes('--write');
-const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-/** Each entry of "exports" but package.json itself: '.' is dist/index.d.ts, './worker' is dist/worker.d.ts. */
-const entries = Object.keys(manifest.exports)
-  .filter((key) => key !== './package.json')
-  .map((key) => (key === '.' ? 'index' : key.slice(2)));
+/** Each entry point by its dist name: '.' is dist/index.d.ts, './worker' is dist/worker.d.ts. */
+const entries = packageEntries.map(({ subpath }) => distName(subpath));
 
 /**
  * The report without what changes when nothing public does: the content hash

@@ -62,7 +62,7 @@ const asKey = (variable: ContextVar<unknown>): HamtKey => variable as unknown as
  *
  * Create variables once, at module level: every ContextVar is a distinct key,
  * even when two have the same name. To give a value to one call and what it
- * schedules, use {@link ContextVar.run}: it is safe when many such calls run
+ * schedules, use `ContextVar.run`: it is safe when many such calls run
  * at once. `set` lasts for the rest of the current frame (a request handler,
  * a task).
  *
@@ -365,7 +365,7 @@ export class Token<T> {
    * ```
    */
   [DISPOSE](): void {
-    this[RESET](this.var);
+    (this as unknown as Resettable)[RESET](this.var);
   }
 
   /** Python's repr: `<Token var=<ContextVar name='v'>>`, with `used` once reset. */
@@ -376,29 +376,31 @@ export class Token<T> {
   /** `'Token'`, for `Object.prototype.toString` (set by brand()). */
   declare readonly [Symbol.toStringTag]: string;
 
-  /** Python's checks of `ContextVar.reset`, in its order, then the undo (S3, S5). @internal */
-  [RESET](variable: ContextVar<unknown>): void {
-    if (!(#cell in this)) {
-      throw new TypeError(`${variable}.reset expects a Token made by set(), got a Token object set() did not make`);
-    }
-    if (!this.#cell.open) {
-      throw new TokenUsedError(`${this} has already been used once: a token resets its variable only once`);
-    }
-    if (this.var !== variable) {
-      throw new TokenVarMismatchError(
-        `${this} was created by ${this.var}, not ${variable}: pass it to that variable's reset()`,
-      );
-    }
-    if (currentScope().flow !== this.#flow) {
-      throw new TokenContextError(
-        `${this} was created in a different Context or task: reset it in the flow that called set()`,
-      );
-    }
-    const oldValue = this.oldValue === MISSING ? NO_VALUE : this.oldValue;
-    undo(asKey(this.var), this.#cell, this.#previous, this.#flow, this.#before, this.#after, oldValue);
-  }
-
   static {
+    // Python's checks of `ContextVar.reset`, in its order, then the undo (S3, S5). On the
+    // prototype under a shared key, not in the declarations: a Token of any copy resets itself.
+    Object.defineProperty(Token.prototype, RESET, {
+      value: function reset(this: Token<unknown>, variable: ContextVar<unknown>): void {
+        if (!(#cell in this)) {
+          throw new TypeError(`${variable}.reset expects a Token made by set(), got a Token object set() did not make`);
+        }
+        if (!this.#cell.open) {
+          throw new TokenUsedError(`${this} has already been used once: a token resets its variable only once`);
+        }
+        if (this.var !== variable) {
+          throw new TokenVarMismatchError(
+            `${this} was created by ${this.var}, not ${variable}: pass it to that variable's reset()`,
+          );
+        }
+        if (currentScope().flow !== this.#flow) {
+          throw new TokenContextError(
+            `${this} was created in a different Context or task: reset it in the flow that called set()`,
+          );
+        }
+        const oldValue = this.oldValue === MISSING ? NO_VALUE : this.oldValue;
+        undo(asKey(this.var), this.#cell, this.#previous, this.#flow, this.#before, this.#after, oldValue);
+      },
+    });
     newToken = (key, cell, previous, flow, before, after, oldValue) =>
       new Token(TOKEN_KEY, key as unknown as ContextVar<unknown>, cell, previous, flow, before, after, oldValue);
   }

@@ -36,7 +36,7 @@ let contextOf: (flow: Flow) => Context;
 /**
  * A mapping of ContextVars to values, and the flow that code run in it
  * belongs to (Python's `contextvars.Context`). It is a read-only Map: only
- * `ContextVar.set`/`reset` inside {@link Context.run} change it.
+ * `ContextVar.set`/`reset` inside `Context.run` change it.
  *
  * @example
  * ```ts

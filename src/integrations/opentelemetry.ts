@@ -163,7 +163,7 @@ export class ContextVarContextManager implements ContextManager {
 
   /**
    * Calls `fn.call(thisArg, ...args)` with `context` active, as
-   * {@link ContextVar.run} scopes a value: everything fn schedules
+   * `ContextVar.run` scopes a value: everything fn schedules
    * (continuations, timers, I/O) keeps `context`, and the caller's active
    * context is unchanged when `with` returns or throws.
    *
