@@ -338,6 +338,6 @@ export function transformAsync(code: string, id: string): TransformResult | null
   else s.appendLeft(at, `\n${prelude}\n`);
   return {
     code: s.toString(),
-    map: s.generateMap({ source: id, file: `${id}.map`, includeContent: true, hires: true }),
+    map: s.generateMap({ source: id, includeContent: true, hires: true }),
   };
 }

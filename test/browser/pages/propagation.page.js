@@ -235,6 +235,17 @@ test('for await and async generators resume in their own scope', isolated(async 
   assertEqual(seen, ['0:gen/loop', '1:gen/loop', '2:gen/loop', 'loop']);
 }));
 
+test('await using: after the block\'s disposal awaits, the scope is the block\'s last', isolated(async () => {
+  v.set('block');
+  const seen = [];
+  {
+    await using resource = { async [Symbol.asyncDispose]() { await sleep(1); seen.push(`dispose:${v.get()}`); } };
+    v.set('inside');
+  }
+  seen.push(v.get());
+  assertEqual(seen, ['dispose:inside', 'inside']);
+}));
+
 test('untransformed code (new Function) sees the empty scope after its own await, never another flow\'s value', isolated(async () => {
   const untransformed = new Function('v', 'sleep', 'return (async () => { await sleep(1); return v.get(); })()');
   const out = await Promise.all([1, 2, 3].map((i) => new Context().run(() => { v.set(i); return untransformed(v, sleep); })));
