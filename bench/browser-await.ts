@@ -1,0 +1,100 @@
+/**
+ * Cost of the await transform in Chromium: `npm run bench:browser` (needs
+ * /usr/bin/chromium and `npm run build`). Bundles bench/browser/await-chain.page.js
+ * with esbuild twice, with and without contextvars/bundler, loads each in a
+ * fresh headless Chromium page several times (alternating), and prints the
+ * median ns per await and the transformed/untransformed ratio (target ≤ 1.3x).
+ * Also prints the code-size cost of one transformed await, minified and
+ * minified+gzipped, and the size of the browser runtime. A benchmark, not a
+ * test: nothing here asserts a time.
+ *
+ * Options: --n <awaits per round> (default 200000), --loads <page loads per variant> (default 5).
+ *
+ * @module
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { transform, build } from 'esbuild';
+import { bundle, port, repo, serve, skipReason, tempDir, withChromium } from '../test/browser/harness.ts';
+import { transformAsync } from '../src/bundler/transform.ts';
+
+const { values: flags } = parseArgs({ options: { n: { type: 'string', default: '200000' }, loads: { type: 'string', default: '5' } } });
+const n = Number(flags.n);
+const loads = Number(flags.loads);
+
+async function minified(code: string): Promise<Buffer> {
+  return Buffer.from((await transform(code, { minify: true, format: 'esm', target: 'esnext' })).code);
+}
+
+async function sizes(): Promise<void> {
+  const runtime = await build({
+    entryPoints: [join(repo, 'dist/browser/index.js')],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    write: false,
+  });
+  const runtimeCode = Buffer.from(runtime.outputFiles[0]?.contents ?? new Uint8Array());
+  const node = await build({ entryPoints: [join(repo, 'dist/index.js')], bundle: true, minify: true, format: 'esm', write: false });
+  const nodeCode = Buffer.from(node.outputFiles[0]?.contents ?? new Uint8Array());
+  console.log(`browser build (all of contextvars), min: ${runtimeCode.length} B, min+gzip: ${gzipSync(runtimeCode, { level: 9 }).length} B`);
+  console.log(`Node build (same entry), min: ${nodeCode.length} B, min+gzip: ${gzipSync(nodeCode, { level: 9 }).length} B`);
+  const patches = await build({ entryPoints: [join(repo, 'src/runtime/browser.ts')], bundle: true, minify: true, format: 'esm', write: false });
+  const patchesCode = Buffer.from(patches.outputFiles[0]?.contents ?? new Uint8Array());
+  console.log(`browser storage and API wrapping alone (src/runtime/browser.ts), min: ${patchesCode.length} B, min+gzip: ${gzipSync(patchesCode, { level: 9 }).length} B`);
+
+  // Per-await code size: one file with many awaits in one function, and with one await per function.
+  for (const [label, make] of [
+    ['100 awaits in one function', (k: number) => `export async function f(x) { let s = 0; ${Array.from({ length: k }, (_, i) => `s += await x(${i});`).join(' ')} return s; }`],
+    ['100 async functions of one await each', (k: number) => Array.from({ length: k }, (_, i) => `export async function f${i}(x) { return await x(${i}); }`).join('\n')],
+  ] as const) {
+    const source = make(100);
+    const out = transformAsync(source, 'size.js')?.code ?? source;
+    const [a, b] = [await minified(source), await minified(out)];
+    const [ga, gb] = [gzipSync(a, { level: 9 }).length, gzipSync(b, { level: 9 }).length];
+    console.log(`${label}: +${((b.length - a.length) / 100).toFixed(1)} B per await minified, +${((gb - ga) / 100).toFixed(1)} B min+gzip (plus a one-time prelude)`);
+  }
+}
+
+async function timings(): Promise<void> {
+  const entry = join(repo, 'bench/browser/await-chain.page.js');
+  const dirs = { transformed: tempDir('contextvars-bench-t-'), untransformed: tempDir('contextvars-bench-u-') };
+  await bundle('esbuild', entry, dirs.transformed);
+  await bundle('esbuild', entry, dirs.untransformed, { transform: false });
+  const servers = { transformed: await serve(dirs.transformed), untransformed: await serve(dirs.untransformed) };
+  const samples: { transformed: Record<string, number[]>; untransformed: Record<string, number[]> } = { transformed: {}, untransformed: {} };
+  let browser = '';
+  try {
+    await withChromium(async (page) => {
+      for (let load = 0; load < loads; load++) {
+        for (const variant of ['untransformed', 'transformed'] as const) {
+          await page.goto(`http://127.0.0.1:${port(servers[variant])}/?n=${n}&load=${load}`);
+          await page.waitForFunction('globalThis.benchResult !== undefined', undefined, { timeout: 300_000 });
+          const result = await page.evaluate<Record<string, number>>('globalThis.benchResult');
+          browser = await page.evaluate<string>('navigator.userAgent.match(/Chrome\\/[\\d.]+/)?.[0] ?? navigator.userAgent');
+          for (const [name, ns] of Object.entries(result)) (samples[variant][name] ??= []).push(ns);
+        }
+      }
+    });
+  } finally {
+    for (const server of Object.values(servers)) server.close();
+    for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true });
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  console.log(`\n${browser}, ${n} awaits per round, ${loads} page loads per variant (median)`);
+  console.log('case                        untransformed ns/await  transformed ns/await  ratio');
+  for (const name of Object.keys(samples.untransformed)) {
+    const u = median(samples.untransformed[name] ?? []);
+    const t = median(samples.transformed[name] ?? []);
+    console.log(`${name.padEnd(28)}${u.toFixed(1).padStart(22)}${t.toFixed(1).padStart(22)}${(t / u).toFixed(2).padStart(7)}x`);
+  }
+}
+
+if (skipReason !== undefined) {
+  console.error(`bench:browser needs Chromium and a build: ${skipReason}`);
+  process.exit(1);
+}
+await sizes();
+await timings();
