@@ -22,7 +22,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { transformAsync, type TransformResult } from './transform.ts';
 
-export { transformAsync, type TransformResult } from './transform.ts';
+export { transformAsync, type SourceMap, type TransformResult } from './transform.ts';
 
 /** Options of every plugin in this entry. */
 export interface ContextvarsPluginOptions {

@@ -33,10 +33,22 @@
 import { parse, type Options } from 'acorn';
 import MagicString from 'magic-string';
 
+/** A version 3 source map, as bundlers take it from a plugin's `transform`. */
+export interface SourceMap {
+  version: number;
+  file?: string;
+  sources: string[];
+  sourcesContent?: (string | null)[];
+  names: string[];
+  mappings: string;
+  toString(): string;
+  toUrl(): string;
+}
+
 /** What {@link transformAsync} returns for a file it changed: the code and its exact source map. */
 export interface TransformResult {
   code: string;
-  map: ReturnType<MagicString['generateMap']>;
+  map: SourceMap;
 }
 
 const CELL = '$__cv';
@@ -338,6 +350,6 @@ export function transformAsync(code: string, id: string): TransformResult | null
   else s.appendLeft(at, `\n${prelude}\n`);
   return {
     code: s.toString(),
-    map: s.generateMap({ source: id, includeContent: true, hires: true }),
+    map: s.generateMap({ source: id, includeContent: true, hires: true }) as SourceMap,
   };
 }

@@ -23,7 +23,8 @@
  *   `postMessage`). Nothing is captured at `addEventListener`.
  *
  * Patching is idempotent across copies of the library (a global symbol holds
- * the installation) and reversible: {@link uninstallBrowserPropagation}.
+ * the installation) and reversible: {@link uninstallBrowserPropagation}, also
+ * reachable as `globalThis[Symbol.for('contextvars.browser.patches.v1')].uninstall()`.
  *
  * @module
  */
@@ -42,7 +43,7 @@ export interface ScopeCell {
 const CELL = Symbol.for('contextvars.browser.cell.v1');
 const PATCHES = Symbol.for('contextvars.browser.patches.v1');
 
-type Global = typeof globalThis & { [CELL]?: ScopeCell; [PATCHES]?: Installation };
+type Global = typeof globalThis & { [CELL]?: ScopeCell; [PATCHES]?: PropagationControl };
 const global = globalThis as Global;
 
 /** The cell every copy of the library and all compiled code share. */
@@ -98,6 +99,16 @@ export function createBrowserStorage(): ScopeStorage {
 
 interface Installation {
   readonly restore: (() => void)[];
+}
+
+/**
+ * What the global symbol holds, shared by every copy of the library: whether
+ * the wrapping is installed, and the functions that install and remove it.
+ */
+export interface PropagationControl {
+  installed: Installation | undefined;
+  install(): boolean;
+  uninstall(): void;
 }
 
 /** Replaces `owner[key]` (a method or accessor), remembering how to put it back. */
@@ -249,9 +260,10 @@ function forgetTransferred(transfer: unknown): void {
  * global symbol and does nothing. Returns whether this call installed it.
  */
 export function installBrowserPropagation(): boolean {
-  if (global[PATCHES] !== undefined) return false;
+  const control = (global[PATCHES] ??= { installed: undefined, install: installBrowserPropagation, uninstall: uninstallBrowserPropagation });
+  if (control.installed !== undefined) return false;
   const installation: Installation = { restore: [] };
-  global[PATCHES] = installation;
+  control.installed = installation;
   type Constructor = { prototype?: object } | undefined;
   const g = global as unknown as {
     EventTarget?: Constructor;
@@ -366,8 +378,9 @@ export function installBrowserPropagation(): boolean {
  * Callbacks registered meanwhile keep their scope; a later install wraps again.
  */
 export function uninstallBrowserPropagation(): void {
-  const installation = global[PATCHES];
-  if (installation === undefined) return;
+  const control = global[PATCHES];
+  const installation = control?.installed;
+  if (control === undefined || installation === undefined) return;
   for (const restore of installation.restore.reverse()) restore();
-  delete global[PATCHES];
+  control.installed = undefined;
 }

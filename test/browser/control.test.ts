@@ -31,6 +31,7 @@ test(`without the transform, only the cases that read a value after a native awa
     // Carried by wrapped callbacks or synchronous: no await in page code between set and get.
     const withoutAwait = [
       'the library runs on the browser storage',
+      'patching:',
       'scenario 7:',
       'ContextVar.prototype.run',
       'fetch: .then callbacks',

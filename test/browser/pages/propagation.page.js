@@ -34,6 +34,21 @@ test('the library runs on the browser storage', () => {
   assertEqual(kind, 'browser', 'storage kind');
 });
 
+test('patching: installed once per page under a global symbol, reversible, and installable again', () => {
+  const control = globalThis[Symbol.for('contextvars.browser.patches.v1')];
+  const patched = [Promise.prototype.then, globalThis.setTimeout, EventTarget.prototype.addEventListener, globalThis.MessageChannel];
+  assertEqual(control.install(), false, 'a second install does nothing');
+  assertEqual(Promise.prototype.then === patched[0], true, 'then unchanged by the second install');
+  control.uninstall();
+  const native = [Promise.prototype.then, globalThis.setTimeout, EventTarget.prototype.addEventListener, globalThis.MessageChannel];
+  assertEqual(native.map((f) => Function.prototype.toString.call(f).includes('[native code]')), [true, true, true, true], 'natives back');
+  let seen;
+  new Context().run(() => { v.set('unpatched'); Promise.resolve().then(() => { seen = v.get(); }); });
+  assertEqual(control.install(), true, 'installs again');
+  assertEqual(Function.prototype.toString.call(Promise.prototype.then).includes('[native code]'), false, 'then wrapped again');
+  return Promise.resolve().then(() => assertEqual(seen, 'd', 'a then registered while uninstalled is not carried'));
+});
+
 test('S1 scenario 1: a scoped change lasts across await and is gone for the caller', isolated(async () => {
   async function f() {
     const token = v.set('x');
