@@ -174,5 +174,3 @@ export const esbuild = esbuildPlugin;
 export const webpack = webpackPlugin;
 /** The plugin for Rspack: `plugins: [rspack()]`. */
 export const rspack = webpackPlugin;
-
-export default contextvarsPlugin;
