@@ -246,10 +246,14 @@ function forgetTransferred(transfer: unknown): void {
       : [];
   for (const item of list) {
     if (typeof item === 'object' && item !== null && portQueues.has(item)) {
-      portQueues.delete(item);
+      // Its peer now talks to another agent: messages there start from the empty context.
       const peer = entangled.get(item);
-      if (peer !== undefined) entangled.delete(peer);
+      if (peer !== undefined) {
+        entangled.delete(peer);
+        portQueues.delete(peer);
+      }
       entangled.delete(item);
+      portQueues.delete(item);
     }
   }
 }

@@ -9,7 +9,8 @@ import { test } from 'node:test';
 type BrowserModule = typeof import('../../src/runtime/browser.ts');
 const first = (await import('../../src/runtime/browser.ts')) as BrowserModule;
 // A second copy of the module, as a second copy of the library in one page would be.
-const second = (await import(`../../src/runtime/browser.ts?copy=2`)) as BrowserModule;
+const secondCopy: string = new URL('../../src/runtime/browser.ts?copy=2', import.meta.url).href;
+const second = (await import(secondCopy)) as BrowserModule;
 
 const natives = {
   then: Promise.prototype.then,
