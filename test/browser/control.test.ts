@@ -39,6 +39,7 @@ test(`without the transform, only the cases that read a value after a native awa
       'queueMicrotask, requestAnimationFrame',
       'MessageChannel:',
       'MutationObserver:',
+      'ResizeObserver and IntersectionObserver:',
       "events: a synchronous dispatchEvent",
       'events: removeEventListener',
     ];

@@ -205,6 +205,21 @@ test('MutationObserver: the callback runs in the scope the observer was made in'
   assertEqual(seen, 'made');
 }));
 
+test('ResizeObserver and IntersectionObserver: callbacks run in the scope the observer was made in', isolated(async () => {
+  const node = document.createElement('div');
+  document.body.append(node);
+  v.set('made');
+  const seen = [];
+  const done = Promise.all([
+    new Promise((resolve) => { const o = new ResizeObserver(() => { seen.push(`resize:${v.get()}`); o.disconnect(); resolve(); }); o.observe(node); }),
+    new Promise((resolve) => { const o = new IntersectionObserver(() => { seen.push(`intersection:${v.get()}`); o.disconnect(); resolve(); }); o.observe(node); }),
+  ]);
+  v.set('observed');
+  await done;
+  node.remove();
+  assertEqual(seen.sort(), ['intersection:made', 'resize:made']);
+}));
+
 test('events: a synchronous dispatchEvent runs listeners in the dispatcher\'s scope, not the registration\'s', isolated(() => {
   const target = new EventTarget();
   const seen = [];
