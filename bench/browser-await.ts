@@ -1,9 +1,10 @@
 /**
  * Cost of the await transform in Chromium: `npm run bench:browser` (needs
  * /usr/bin/chromium and `npm run build`). Bundles bench/browser/await-chain.page.js
- * with esbuild twice, with and without contextvars/bundler, loads each in a
- * fresh headless Chromium page several times (alternating), and prints the
- * median ns per await and the transformed/untransformed ratio (target ≤ 1.3x).
+ * with esbuild and contextvars/bundler; the page holds two copies of
+ * bench/browser/chains.js, one excluded from the transform, and times them in
+ * interleaved rounds (so both see the same load on a shared machine). Prints
+ * the median ns per await and the transformed/untransformed ratio (target ≤ 1.3x).
  * Also prints the code-size cost of one transformed await, minified and
  * minified+gzipped, and the size of the browser runtime. A benchmark, not a
  * test: nothing here asserts a time.
@@ -12,12 +13,12 @@
  *
  * @module
  */
-import { rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { transform, build } from 'esbuild';
-import { bundle, port, repo, serve, skipReason, tempDir, withChromium } from '../test/browser/harness.ts';
+import { port, repo, serve, skipReason, tempDir, withChromium } from '../test/browser/harness.ts';
 import { transformAsync } from '../src/bundler/transform.ts';
 
 const { values: flags } = parseArgs({ options: { n: { type: 'string', default: '200000' }, loads: { type: 'string', default: '5' } } });
@@ -59,31 +60,47 @@ async function sizes(): Promise<void> {
 }
 
 async function timings(): Promise<void> {
-  const entry = join(repo, 'bench/browser/await-chain.page.js');
-  const dirs = { transformed: tempDir('contextvars-bench-t-'), untransformed: tempDir('contextvars-bench-u-') };
-  await bundle('esbuild', entry, dirs.transformed);
-  await bundle('esbuild', entry, dirs.untransformed, { transform: false });
-  const servers = { transformed: await serve(dirs.transformed), untransformed: await serve(dirs.untransformed) };
-  const samples: { transformed: Record<string, number[]>; untransformed: Record<string, number[]> } = { transformed: {}, untransformed: {} };
+  // One page holds both copies of chains.js; the plugin's `exclude` leaves one untouched.
+  const dir = tempDir('contextvars-bench-');
+  for (const name of ['await-chain.page.js', 'chains.js']) copyFileSync(join(repo, 'bench/browser', name), join(dir, name));
+  copyFileSync(join(dir, 'chains.js'), join(dir, 'chains-untransformed.js'));
+  copyFileSync(join(dir, 'chains.js'), join(dir, 'chains-transformed.js'));
+  const out = join(dir, 'out');
+  mkdirSync(out);
+  const plugins = await import('../src/bundler/index.ts');
+  await build({
+    entryPoints: [join(dir, 'await-chain.page.js')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'esnext',
+    outfile: join(out, 'page.js'),
+    alias: { contextvars: join(repo, 'dist/browser/index.js') },
+    plugins: [plugins.esbuild({ exclude: /chains-untransformed\.js$/ }) as never],
+    logLevel: 'warning',
+  });
+  const server = await serve(out);
+  const samples: { untransformed: Record<string, number[]>; transformed: Record<string, number[]> } = { transformed: {}, untransformed: {} };
   let browser = '';
   try {
     await withChromium(async (page) => {
       for (let load = 0; load < loads; load++) {
-        for (const variant of ['untransformed', 'transformed'] as const) {
-          await page.goto(`http://127.0.0.1:${port(servers[variant])}/?n=${n}&load=${load}`);
-          await page.waitForFunction('globalThis.benchResult !== undefined', undefined, { timeout: 300_000 });
-          const result = await page.evaluate<Record<string, number>>('globalThis.benchResult');
-          browser = await page.evaluate<string>('navigator.userAgent.match(/Chrome\\/[\\d.]+/)?.[0] ?? navigator.userAgent');
-          for (const [name, ns] of Object.entries(result)) (samples[variant][name] ??= []).push(ns);
+        await page.goto(`http://127.0.0.1:${port(server)}/?n=${n}&load=${load}`);
+        await page.waitForFunction('globalThis.benchResult !== undefined', undefined, { timeout: 600_000 });
+        const result = await page.evaluate<Record<string, { untransformed: number; transformed: number }>>('globalThis.benchResult');
+        browser = await page.evaluate<string>('navigator.userAgent.match(/Chrome\\/[\\d.]+/)?.[0] ?? navigator.userAgent');
+        for (const [name, ns] of Object.entries(result)) {
+          (samples.untransformed[name] ??= []).push(ns.untransformed);
+          (samples.transformed[name] ??= []).push(ns.transformed);
         }
       }
     });
   } finally {
-    for (const server of Object.values(servers)) server.close();
-    for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true });
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
   }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-  console.log(`\n${browser}, ${n} awaits per round, ${loads} page loads per variant (median)`);
+  console.log(`\n${browser}, ${n} awaits per round, 9 interleaved rounds per page load, ${loads} page loads (median of medians)`);
   console.log('case                        untransformed ns/await  transformed ns/await  ratio');
   for (const name of Object.keys(samples.untransformed)) {
     const u = median(samples.untransformed[name] ?? []);

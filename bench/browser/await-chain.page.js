@@ -1,46 +1,34 @@
-// Bundled twice by bench/browser-await.ts, with and without contextvars/bundler.
-// Times await chains with a ContextVar set, in the browser runtime, and
-// reports ns per await in window.benchResult.
-import { Context, ContextVar } from 'contextvars';
+// Times the chains of chains.js, untransformed and transformed copies
+// interleaved round by round, in the browser runtime with a ContextVar set,
+// and reports the median ns per await of each in window.benchResult.
+import { Context } from 'contextvars';
+import * as untransformed from './chains-untransformed.js';
+import * as transformed from './chains-transformed.js';
 
-const v = new ContextVar('v', { default: 0 });
-
-async function awaitValues(n) {
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += await i;
-  return sum;
-}
-async function awaitPromises(n) {
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += await Promise.resolve(i);
-  return sum;
-}
-async function awaitCalls(n) {
-  const leaf = async (i) => { await null; return v.get() + i; };
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += await leaf(i);
-  return sum;
+async function once(chains, name, n) {
+  const start = performance.now();
+  await new Context().run(() => {
+    chains.v.set(1);
+    return chains[name](n);
+  });
+  return ((performance.now() - start) * 1e6) / n;
 }
 
-async function time(fn, n, rounds) {
-  const samples = [];
-  for (let r = 0; r < rounds; r++) {
-    const start = performance.now();
-    await new Context().run(() => { v.set(1); return fn(n); });
-    samples.push(((performance.now() - start) * 1e6) / n);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)];
-}
-
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const params = new URLSearchParams(location.search);
 const n = Number(params.get('n') ?? '200000');
-const rounds = Number(params.get('rounds') ?? '7');
+const rounds = Number(params.get('rounds') ?? '9');
 (async () => {
-  await time(awaitValues, n / 10, 2); // warm-up
-  globalThis.benchResult = {
-    'await value': await time(awaitValues, n, rounds),
-    'await Promise.resolve()': await time(awaitPromises, n, rounds),
-    'await async call': await time(awaitCalls, n / 2, rounds),
-  };
+  const result = {};
+  for (const [label, name, count] of [['await value', 'awaitValues', n], ['await Promise.resolve()', 'awaitPromises', n], ['await async call', 'awaitCalls', n / 2]]) {
+    await once(untransformed, name, count / 10);
+    await once(transformed, name, count / 10);
+    const samples = { untransformed: [], transformed: [] };
+    for (let r = 0; r < rounds; r++) {
+      samples.untransformed.push(await once(untransformed, name, count));
+      samples.transformed.push(await once(transformed, name, count));
+    }
+    result[label] = { untransformed: median(samples.untransformed), transformed: median(samples.transformed) };
+  }
+  globalThis.benchResult = result;
 })();

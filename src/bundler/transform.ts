@@ -12,8 +12,11 @@
  * function, 0 in the synchronous prefix) and R (the operand and result):
  *
  * ```
- * (R = await (R = (X), S = cell.c, B !== 0 && (cell.c = B), R), B = cell.c, cell.c = S, S = 0, R)
+ * (R = (X), S = cell.c, B !== 0 && (cell.c = B), R = await R, B = cell.c, cell.c = S, S = 0, R)
  * ```
+ *
+ * (an operand that runs no code, a name or a literal, is awaited directly,
+ * with the save before it: `(S = cell.c, …, R = await x, …, R)`).
  *
  * Before suspending, the job's own scope B is put back, so code that runs
  * next in this job (the caller of a resumed generator, an untransformed
@@ -202,9 +205,15 @@ export function transformAsync(code: string, id: string): TransformResult | null
       });
       return;
     }
-    s.prependRight(node.start, `(${R} = `);
-    s.appendLeft(afterKeyword(node), ` (${R} = (`);
-    s.appendLeft(node.end, `), ${SAVE}, ${R}), ${B} = ${CELL}.c, ${CELL}.c = ${S}, ${S} = 0, ${R})`);
+    if (argument.type === 'Identifier' || argument.type === 'Literal' || argument.type === 'ThisExpression') {
+      // Evaluating the operand runs no code, so the scope can be saved first.
+      s.prependRight(node.start, `(${SAVE}, ${R} = `);
+      s.appendLeft(node.end, `, ${B} = ${CELL}.c, ${CELL}.c = ${S}, ${S} = 0, ${R})`);
+      return;
+    }
+    // The keyword moves after the operand: `(R = (X), save, R = await R, restore, R)`.
+    s.overwrite(node.start, afterKeyword(node), `(${R} = (`, { contentOnly: true });
+    s.appendLeft(node.end, `), ${SAVE}, ${R} = ${keyword} ${R}, ${B} = ${CELL}.c, ${CELL}.c = ${S}, ${S} = 0, ${R})`);
   }
 
   function visit(node: AnyNode, fn: FunctionInfo, parents: AnyNode[]): void {

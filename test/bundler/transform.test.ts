@@ -69,10 +69,20 @@ test('shouldTransform: JavaScript and TypeScript, node_modules included; include
 test('await in an expression: save after the operand, restore after resuming', () => {
   assert.equal(
     body('async function f() { return a + await g(x); }'),
-    'async function f() { let $__cvS = 0, $__cvB = 0, $__cvR; try { return a + ($__cvR = await ($__cvR = ( g(x)), ' +
-      '$__cvS = $__cv.c, $__cvB !== 0 && ($__cv.c = $__cvB), $__cvR), $__cvB = $__cv.c, $__cv.c = $__cvS, $__cvS = 0, $__cvR);  } ' +
+    'async function f() { let $__cvS = 0, $__cvB = 0, $__cvR; try { return a + ($__cvR = ( g(x)), ' +
+      '$__cvS = $__cv.c, $__cvB !== 0 && ($__cv.c = $__cvB), $__cvR = await $__cvR, $__cvB = $__cv.c, $__cv.c = $__cvS, $__cvS = 0, $__cvR);  } ' +
       'finally { $__cvS !== 0 ? $__cvS = 0 : $__cvB !== 0 && ($__cv.c = $__cvB); }}',
   );
+  // An operand that runs no code (a name, a literal, this): saved before it, no temporary for it.
+  assert.equal(
+    body('async function f() { return await x; }'),
+    'async function f() { let $__cvS = 0, $__cvB = 0, $__cvR; try { return ($__cvS = $__cv.c, $__cvB !== 0 && ($__cv.c = $__cvB), ' +
+      '$__cvR = await x, $__cvB = $__cv.c, $__cv.c = $__cvS, $__cvS = 0, $__cvR);  } ' +
+      'finally { $__cvS !== 0 ? $__cvS = 0 : $__cvB !== 0 && ($__cv.c = $__cvB); }}',
+  );
+  // Nested: the inner await completes inside the outer operand, before the outer save.
+  assert.match(body('async function f() { return await g(await h()); }'), /\(\$__cvR = \( g\(\(\$__cvR = \( h\(\)\), \$__cvS = .*\$__cvR\)\)\), \$__cvS = \$__cv\.c, .*\$__cvR = await \$__cvR, /);
+  assert.match(body('async function f() { return await (p()); }'), /\(\$__cvR = \( \(p\(\)\)\), \$__cvS = /);
 });
 
 test('the prelude shares the cell under a global symbol and goes after directives and a hashbang', () => {
@@ -83,15 +93,15 @@ test('the prelude shares the cell under a global symbol and goes after directive
 });
 
 test('async arrows with an expression body (parenthesized too) get a block body', () => {
-  assert.match(body('const f = async () => await x;'), /^const f = async \(\) => \{ let \$__cvS = 0, \$__cvB = 0, \$__cvR; try \{ return \( \(\$__cvR = await/);
-  assert.match(body('const f = async()=>({ a: await x });'), /^const f = async\(\)=> \{ let .*; try \{ return \(\(\{ a: \(\$__cvR = await/);
+  assert.match(body('const f = async () => await x;'), /^const f = async \(\) => \{ let \$__cvS = 0, \$__cvB = 0, \$__cvR; try \{ return \( \(\$__cvS = \$__cv\.c, .*\$__cvR = await x, /);
+  assert.match(body('const f = async()=>({ a: await g() });'), /^const f = async\(\)=> \{ let .*; try \{ return \(\(\{ a: \(\$__cvR = \( g\(\)\)/);
 });
 
 test('yield in async generators is a suspension point; in sync generators it is left alone', () => {
   const out = body('async function* g() { yield 1; const y = yield; yield* other(); } function* s() { yield 2 }');
-  assert.match(out, /\(\$__cvR = yield \(\$__cvR = \( 1\)/);
+  assert.match(out, /\(\$__cvS = \$__cv\.c, .*\$__cvR = yield 1, /);
   assert.match(out, /const y = \(\$__cvS = \$__cv\.c, .*\$__cvR = yield, /);
-  assert.match(out, /\(\$__cvR = yield\* \(\$__cvR = \( other\(\)\)/);
+  assert.match(out, /\(\$__cvR = \( other\(\)\), \$__cvS = .*\$__cvR = yield\* \$__cvR, /);
   assert.match(out, /function\* s\(\) \{ yield 2 \}$/);
 });
 
@@ -118,7 +128,7 @@ test('await using: saved after each declaration and at the end of the block, res
 test('top-level await: module-level temporaries, no function wrapper', () => {
   const out = transformed('const v = await load();');
   assert.match(out.split('\n')[0] ?? '', /var \$__cvS = 0, \$__cvB = 0, \$__cvR;$/);
-  assert.match(out.split('\n')[1] ?? '', /^const v = \(\$__cvR = await/);
+  assert.match(out.split('\n')[1] ?? '', /^const v = \(\$__cvR = \( load\(\)\), .*\$__cvR = await \$__cvR/);
 });
 
 test('default parameters, class fields and methods: each async function gets its own temporaries', () => {
