@@ -87,11 +87,11 @@ async function timings(): Promise<void> {
       for (let load = 0; load < loads; load++) {
         await page.goto(`http://127.0.0.1:${port(server)}/?n=${n}&load=${load}`);
         await page.waitForFunction('globalThis.benchResult !== undefined', undefined, { timeout: 600_000 });
-        const result = await page.evaluate<Record<string, { untransformed: number; transformed: number }>>('globalThis.benchResult');
+        const result = await page.evaluate<Record<string, { untransformed: number[]; transformed: number[] }>>('globalThis.benchResult');
         browser = await page.evaluate<string>('navigator.userAgent.match(/Chrome\\/[\\d.]+/)?.[0] ?? navigator.userAgent');
         for (const [name, ns] of Object.entries(result)) {
-          (samples.untransformed[name] ??= []).push(ns.untransformed);
-          (samples.transformed[name] ??= []).push(ns.transformed);
+          (samples.untransformed[name] ??= []).push(...ns.untransformed);
+          (samples.transformed[name] ??= []).push(...ns.transformed);
         }
       }
     });
@@ -100,12 +100,15 @@ async function timings(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-  console.log(`\n${browser}, ${n} awaits per round, 9 interleaved rounds per page load, ${loads} page loads (median of medians)`);
-  console.log('case                        untransformed ns/await  transformed ns/await  ratio');
+  const fastest = (xs: number[]): number => Math.min(...xs);
+  console.log(`\n${browser}, ${n} awaits per round, 9 interleaved rounds per page load, ${loads} page loads`);
+  console.log('ns per await: median (fastest round)   untransformed       transformed   ratio of medians (of fastest)');
   for (const name of Object.keys(samples.untransformed)) {
-    const u = median(samples.untransformed[name] ?? []);
-    const t = median(samples.transformed[name] ?? []);
-    console.log(`${name.padEnd(28)}${u.toFixed(1).padStart(22)}${t.toFixed(1).padStart(22)}${(t / u).toFixed(2).padStart(7)}x`);
+    const u = samples.untransformed[name] ?? [];
+    const t = samples.transformed[name] ?? [];
+    const cell = (xs: number[]): string => `${median(xs).toFixed(1)} (${fastest(xs).toFixed(1)})`;
+    const ratios = `${(median(t) / median(u)).toFixed(2)}x (${(fastest(t) / fastest(u)).toFixed(2)}x)`;
+    console.log(`${name.padEnd(28)}${cell(u).padStart(22)}${cell(t).padStart(18)}   ${ratios}`);
   }
 }
 

@@ -1,6 +1,6 @@
 // Times the chains of chains.js, untransformed and transformed copies
 // interleaved round by round, in the browser runtime with a ContextVar set,
-// and reports the median ns per await of each in window.benchResult.
+// and reports every round's ns per await of each in window.benchResult.
 import { Context } from 'contextvars';
 import * as untransformed from './chains-untransformed.js';
 import * as transformed from './chains-transformed.js';
@@ -14,7 +14,6 @@ async function once(chains, name, n) {
   return ((performance.now() - start) * 1e6) / n;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const params = new URLSearchParams(location.search);
 const n = Number(params.get('n') ?? '200000');
 const rounds = Number(params.get('rounds') ?? '9');
@@ -28,7 +27,7 @@ const rounds = Number(params.get('rounds') ?? '9');
       samples.untransformed.push(await once(untransformed, name, count));
       samples.transformed.push(await once(transformed, name, count));
     }
-    result[label] = { untransformed: median(samples.untransformed), transformed: median(samples.transformed) };
+    result[label] = samples;
   }
   globalThis.benchResult = result;
 })();
