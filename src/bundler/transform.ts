@@ -144,6 +144,17 @@ function parseProgram(code: string): AnyNode {
   }
 }
 
+/** Whether a function body (or a program) already starts with this transform's temporaries. */
+function declaresTemporaries(body: AnyNode): boolean {
+  if (body.type !== 'BlockStatement' && body.type !== 'Program') return false;
+  for (const statement of body.body as AnyNode[]) {
+    if (typeof statement.directive === 'string') continue;
+    const declarations = statement.type === 'VariableDeclaration' ? (statement['declarations'] as AnyNode[]) : [];
+    return declarations.some((d) => (d['id'] as AnyNode | undefined)?.['name'] === S);
+  }
+  return false;
+}
+
 /** The end of a body's directive prologue (`"use strict"`), where declarations can go. */
 function afterDirectives(statements: AnyNode[], fallback: number): number {
   let position = fallback;
@@ -168,7 +179,7 @@ export function transformAsync(code: string, id: string): TransformResult | null
   const s = new MagicString(code);
   const programInfo: FunctionInfo = {
     node: program,
-    async: program.sourceType === 'module',
+    async: program.sourceType === 'module' && !declaresTemporaries(program) && !/\bvar \$__cvS\b/.test(code),
     generator: false,
     suspends: false,
     usingBlocks: 0,
@@ -221,7 +232,8 @@ export function transformAsync(code: string, id: string): TransformResult | null
     if (isFunction(node)) {
       inner = {
         node,
-        async: node.async === true,
+        // A function this transform already rewrote (a bundle of transformed modules, which loses the marker comment) is left as it is.
+        async: node.async === true && !declaresTemporaries(node.body as AnyNode),
         generator: node.generator === true,
         suspends: false,
         usingBlocks: 0,

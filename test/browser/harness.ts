@@ -23,6 +23,8 @@ export const skipReason: string | undefined = existsSync(CHROMIUM)
 export interface Page {
   on(event: 'pageerror', listener: (error: Error) => void): void;
   on(event: 'console', listener: (message: { type(): string; text(): string }) => void): void;
+  on(event: 'requestfailed', listener: (request: { url(): string }) => void): void;
+  on(event: 'response', listener: (response: { status(): number; url(): string }) => void): void;
   goto(url: string): Promise<unknown>;
   waitForFunction(expression: string, arg: undefined, options: { timeout: number }): Promise<unknown>;
   evaluate<T>(expression: string): Promise<T>;
@@ -128,9 +130,14 @@ export async function withChromium<T>(use: (page: Page, problems: string[]) => P
   try {
     const page = browser.pages()[0] ?? (await browser.newPage());
     const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('pageerror', (error) => problems.push(`page error: ${error.stack ?? error.message}`));
     page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+      // A 404 is reported by the response listener with its URL; the console line does not name it.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`console error: ${message.text()}`);
+    });
+    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+    page.on('response', (response) => {
+      if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) problems.push(`${response.status()} for ${response.url()}`);
     });
     return await use(page, problems);
   } finally {

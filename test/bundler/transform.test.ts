@@ -54,6 +54,11 @@ test('files without await, for await or async-generator yield pass through (null
   assert.equal(transformAsync('const awaitable = "await";', 'a.js'), null, 'the word in a string');
   const once = transformed('async function f() { await x }');
   assert.equal(transformAsync(once, 'a.js'), null, 'already transformed');
+  // A bundler that concatenates transformed modules drops the marker comment: the functions still say so.
+  const withoutMarker = once.replace('/* contextvars: await transform */', '');
+  assert.equal(transformAsync(withoutMarker, 'a.js'), null, 'already transformed, marker stripped');
+  const tla = transformed('await x;').replace('/* contextvars: await transform */', '');
+  assert.equal(transformAsync(tla, 'a.js'), null, 'top-level await already transformed, marker stripped');
 });
 
 test('shouldTransform: JavaScript and TypeScript, node_modules included; include and exclude options', () => {
