@@ -7,18 +7,26 @@
 // - `subpath`: what users import (`contextvars/<subpath>`); '.' is the package itself.
 // - `source`:  the module tsup builds it from.
 // - `name`:    optional; dist/<name>.js, .cjs, .d.ts, .d.cts. Default: the subpath, or `index` for '.'.
+// - `browser`: also built on the browser storage into dist/browser/<name>.js, the `browser` condition.
+// - `bundler`: the bundler plugin, built for Node with its parser bundled (tsup's third config).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** @type {ReadonlyArray<{ subpath: string, source: string, name?: string }>} */
+/** @type {ReadonlyArray<{ subpath: string, source: string, name?: string, browser?: boolean, bundler?: boolean }>} */
 export const entries = [
-  { subpath: '.', source: 'src/index.ts' },
-  { subpath: './opentelemetry', source: 'src/integrations/opentelemetry.ts' },
-  { subpath: './logging', source: 'src/integrations/logging.ts' },
+  { subpath: '.', source: 'src/index.ts', browser: true },
+  { subpath: './opentelemetry', source: 'src/integrations/opentelemetry.ts', browser: true },
+  { subpath: './logging', source: 'src/integrations/logging.ts', browser: true },
   { subpath: './worker', source: 'src/integrations/worker.ts' },
-  { subpath: './async-context', source: 'src/async-context.ts' },
+  { subpath: './async-context', source: 'src/async-context.ts', browser: true },
   // Defines globalThis.AsyncContext when imported: package.json lists it under `sideEffects`.
-  { subpath: './async-context/global', source: 'src/async-context-global.ts', name: 'async-context-global' },
+  {
+    subpath: './async-context/global',
+    source: 'src/async-context-global.ts',
+    name: 'async-context-global',
+    browser: true,
+  },
+  { subpath: './bundler', source: 'src/bundler/index.ts', bundler: true },
 ];
 
 /** The file name under dist/ (without extension) of an entry. */
@@ -27,17 +35,18 @@ export function distName(subpath) {
   return named ?? (subpath === '.' ? 'index' : subpath.slice(2));
 }
 
-/** tsup's `entry` option: dist name -> source. */
-export function tsupEntries() {
-  return Object.fromEntries(entries.map(({ subpath, source }) => [distName(subpath), source]));
+/** tsup's `entry` option (dist name -> source) for the entries `select` picks: by default the library's own. */
+export function tsupEntries(select = (entry) => entry.bundler !== true) {
+  return Object.fromEntries(entries.filter(select).map(({ subpath, source }) => [distName(subpath), source]));
 }
 
 /** package.json `exports`: ESM and CommonJS, each with its own declarations. */
 export function exportsField() {
   const field = {};
-  for (const { subpath } of entries) {
+  for (const { subpath, browser } of entries) {
     const name = distName(subpath);
     field[subpath] = {
+      ...(browser ? { browser: { types: `./dist/${name}.d.ts`, default: `./dist/browser/${name}.js` } } : {}),
       import: { types: `./dist/${name}.d.ts`, default: `./dist/${name}.js` },
       require: { types: `./dist/${name}.d.cts`, default: `./dist/${name}.cjs` },
     };

@@ -19,9 +19,13 @@
  */
 import { createAsyncLocalStorage } from './async-local-storage.ts';
 import { createSynchronousStorage } from './synchronous.ts';
+import { createBrowserStorage } from './browser.ts';
+
+/** Replaced by `true` in the browser build (tsup `define`), where the browser storage is chosen. */
+declare const __CONTEXTVARS_BROWSER__: boolean | undefined;
 
 /** Which propagation mechanism the runtime provides. */
-export type StorageKind = 'async-context-frame' | 'async-hooks' | 'synchronous';
+export type StorageKind = 'async-context-frame' | 'async-hooks' | 'synchronous' | 'browser';
 
 /** The store that follows scheduled work: one value per execution frame. */
 export interface ScopeStorage {
@@ -47,6 +51,7 @@ export interface ScopeStorage {
 
 /** The runtime's storage: AsyncLocalStorage where there is one, else the synchronous fallback. */
 export function createStorage(): ScopeStorage {
+  if (typeof __CONTEXTVARS_BROWSER__ === 'boolean' && __CONTEXTVARS_BROWSER__) return createBrowserStorage();
   const asyncStorage = createAsyncLocalStorage();
   if (!('missing' in asyncStorage)) return asyncStorage;
   warnSynchronousFallback(asyncStorage.missing);

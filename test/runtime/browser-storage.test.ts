@@ -1,0 +1,57 @@
+// The browser storage's installation, in Node (which has Promise, timers,
+// queueMicrotask, EventTarget and MessageChannel too): two copies of the
+// module share one cell and one installation, callbacks keep the scope of
+// their registration, and uninstall puts every original back. The behaviour
+// in a real browser is in test/browser/propagation.test.ts.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+type BrowserModule = typeof import('../../src/runtime/browser.ts');
+const first = (await import('../../src/runtime/browser.ts')) as BrowserModule;
+// A second copy of the module, as a second copy of the library in one page would be.
+const secondCopy: string = new URL('../../src/runtime/browser.ts?copy=2', import.meta.url).href;
+const second = (await import(secondCopy)) as BrowserModule;
+
+const natives = {
+  // biome-ignore lint/suspicious/noThenProperty: the native Promise.prototype.then, kept to check the wrapping restores it
+  then: Promise.prototype.then,
+  setTimeout: globalThis.setTimeout,
+  queueMicrotask: globalThis.queueMicrotask,
+  addEventListener: EventTarget.prototype.addEventListener,
+  MessageChannel: globalThis.MessageChannel,
+};
+
+test('two copies share one cell and one installation; uninstall restores every original', async () => {
+  assert.notEqual(first, second, 'two module instances');
+  assert.equal(first.cell, second.cell, 'one cell');
+  const storage = first.createBrowserStorage();
+  assert.equal(second.installBrowserPropagation(), false, 'the second copy finds it installed');
+  assert.notEqual(Promise.prototype.then, natives.then);
+  assert.notEqual(globalThis.setTimeout, natives.setTimeout);
+
+  const scope = { name: 'registered' };
+  const seen: unknown[] = [];
+  const done = new Promise<void>((resolve) => {
+    storage.run(scope, () => {
+      void Promise.resolve().then(() => seen.push(storage.current()));
+      queueMicrotask(() => seen.push(storage.current()));
+      setTimeout(() => {
+        seen.push(storage.current());
+        resolve();
+      });
+    }, []);
+  });
+  assert.equal(storage.current(), undefined, 'run restores');
+  await done;
+  assert.deepEqual(seen, [scope, scope, scope]);
+
+  second.uninstallBrowserPropagation();
+  assert.equal(Promise.prototype.then, natives.then);
+  assert.equal(globalThis.setTimeout, natives.setTimeout);
+  assert.equal(globalThis.queueMicrotask, natives.queueMicrotask);
+  assert.equal(EventTarget.prototype.addEventListener, natives.addEventListener);
+  assert.equal(globalThis.MessageChannel, natives.MessageChannel);
+  assert.equal(first.installBrowserPropagation(), true, 'installs again after uninstall');
+  first.uninstallBrowserPropagation();
+  assert.equal(Promise.prototype.then, natives.then);
+});
