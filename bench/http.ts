@@ -39,7 +39,7 @@ import { storageKind } from '../src/scope.ts';
 import { median, relativeSpread, pairedRatio, type Measurement } from './harness.ts';
 import type { LoadRequest, LoadResult } from './http-load.ts';
 import { summarise, type CpuProfile } from './http-profile.ts';
-import { formatNs, limitText, percent, table } from './report.ts';
+import { comparisonRecord, formatNs, limitText, percent, table } from './report.ts';
 import { compare, type Comparison, type ComparisonSpec } from './targets.ts';
 
 const { values: flags } = parseArgs({
@@ -609,16 +609,7 @@ function report(
         requests: m.iterations,
       };
     }),
-    comparisons: [...comparisons, ...verdicts].map((c) => ({
-      id: c.id,
-      label: c.label,
-      numerator: c.numerator,
-      denominator: c.denominator,
-      ratio: c.ratio,
-      spread: c.spread,
-      paired: c.paired,
-      ...(c.limit === undefined ? {} : { limit: c.limit, strict: c.strict === true, pass: c.pass }),
-    })),
+    comparisons: [...comparisons, ...verdicts].map(comparisonRecord),
     skippedTargets: targets.filter((t) => !verdictById.has(t.id)).map((t) => t.id),
   };
   mkdirSync(dirname(outFile), { recursive: true });

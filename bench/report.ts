@@ -37,3 +37,17 @@ export function limitText(c: Comparison): string {
   if (c.limit === undefined) return '';
   return `${c.strict === true ? '<' : '≤'} ${c.limit}`;
 }
+
+/** A comparison as the results JSON records it. */
+export function comparisonRecord(c: Comparison): Record<string, unknown> {
+  return {
+    id: c.id,
+    label: c.label,
+    numerator: c.numerator,
+    denominator: c.denominator,
+    ratio: c.ratio,
+    spread: c.spread,
+    paired: c.paired,
+    ...(c.limit === undefined ? {} : { limit: c.limit, strict: c.strict === true, pass: c.pass }),
+  };
+}

@@ -37,7 +37,7 @@ import {
   type ExternalCases,
   type Measurement,
 } from './harness.ts';
-import { formatNs, limitText, percent, table } from './report.ts';
+import { comparisonRecord, formatNs, limitText, percent, table } from './report.ts';
 import { compare, type Comparison } from './targets.ts';
 
 const { values: flags } = parseArgs({
@@ -240,16 +240,7 @@ const report = {
     iterations: m.iterations,
     attempts: attempts.get(groupOfId.get(m.id)!) ?? 1,
   })),
-  comparisons: comparisons.map((c) => ({
-    id: c.id,
-    label: c.label,
-    numerator: c.numerator,
-    denominator: c.denominator,
-    ratio: c.ratio,
-    spread: c.spread,
-    paired: c.paired,
-    ...(c.limit === undefined ? {} : { limit: c.limit, strict: c.strict === true, pass: c.pass }),
-  })),
+  comparisons: comparisons.map(comparisonRecord),
 };
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(outFile, `${JSON.stringify(report, null, 2)}\n`);

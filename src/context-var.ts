@@ -14,6 +14,7 @@ import {
   type Cell,
   currentScope,
   type Flow,
+  type MakeToken,
   type Mapping,
   NO_VALUE,
   runWithValue,
@@ -251,15 +252,7 @@ const TOKEN_KEY: unique symbol = Symbol('Token');
 
 type Resettable = { [RESET](variable: ContextVar<unknown>): void };
 
-let newToken: (
-  key: HamtKey,
-  cell: Cell,
-  previous: Cell,
-  flow: Flow,
-  before: Mapping,
-  after: Mapping,
-  oldValue: unknown,
-) => Token<unknown>;
+let newToken: MakeToken<Token<unknown>>;
 
 /**
  * What {@link ContextVar.set} returns: the variable, its previous value, and

@@ -165,6 +165,17 @@ export function recordedValue(flow: Flow, key: HamtKey): unknown {
 /** The empty Cell: what `before` points to when the variable had no value. */
 const UNSET = new Cell(NO_VALUE, false);
 
+/** What builds a Token from a set: the same values, in the same order, as `undo` takes them. */
+export type MakeToken<R> = (
+  key: HamtKey,
+  cell: Cell,
+  previous: Cell,
+  flow: Flow,
+  before: Mapping,
+  after: Mapping,
+  oldValue: unknown,
+) => R;
+
 /**
  * Makes `value` current for `key` for the rest of the frame and everything
  * it schedules from now on (S2), and records it in the flow (S4). `made`
@@ -172,11 +183,7 @@ const UNSET = new Cell(NO_VALUE, false);
  * variable had (`previous`, UNSET when none), the flow, the mappings before
  * and after, and the old value.
  */
-export function setValue<R>(
-  key: HamtKey,
-  value: unknown,
-  made: (key: HamtKey, cell: Cell, previous: Cell, flow: Flow, before: Mapping, after: Mapping, old: unknown) => R,
-): R {
+export function setValue<R>(key: HamtKey, value: unknown, made: MakeToken<R>): R {
   const scope = currentScope();
   const { flow } = scope;
   const before = fullMapping(scope);
