@@ -10,6 +10,7 @@
  * this too).
  */
 import assert from 'node:assert/strict';
+import { AsyncResource } from 'node:async_hooks';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
@@ -67,4 +68,32 @@ test("a value set in a process 'uncaughtException' handler does not reach later 
   assert.deepEqual(replies, ['request 1', 'request 2', 'request 3']);
   assert.deepEqual(seenAtStart, ['none', 'none', 'none']);
   assert.equal(atEnd, 'none');
+});
+
+test('a callback nested in another keeps its own scope: sets in either never reach the other or the next call', async () => {
+  const resource = new AsyncResource('nested'); // made here: its callbacks start from 'none'
+  const seen: string[] = [];
+  await new Promise<void>((resolve) =>
+    setImmediate(() => {
+      request.set('outer');
+      resource.runInAsyncScope(() => {
+        seen.push(request.get());
+        request.set('inner'); // the nested resource's own callback
+      });
+      seen.push(request.get()); // still the outer callback's value
+      resource.runInAsyncScope(() => seen.push(request.get())); // the nested one starts clean again
+      resolve();
+    }),
+  );
+  assert.deepEqual(seen, ['none', 'outer', 'none']);
+});
+
+test("values set by the main script's top-level code reach its timers and its code after await", () => {
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./fixtures/top-level-set.ts', import.meta.url))],
+    { encoding: 'utf8' },
+  );
+  assert.equal(child.status, 0, child.stderr);
+  assert.deepEqual(child.stdout.trim().split('\n'), ['timer: main', 'after await: main', 'fresh context: none']);
 });
