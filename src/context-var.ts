@@ -228,10 +228,7 @@ export class ContextVar<T> {
    * ```
    */
   reset(token: Token<T>): void {
-    if (!(token instanceof Token)) {
-      throw new TypeError(`${this}.reset expects a Token made by set(), got ${repr(token)}`);
-    }
-    (token as unknown as Resettable)[RESET](this);
+    resetToken(this, token);
   }
 
   /** Python's repr: `<ContextVar name='requestId' default='-'>`. */
@@ -253,6 +250,8 @@ const TOKEN_KEY: unique symbol = Symbol('Token');
 type Resettable = { [RESET](variable: ContextVar<unknown>): void };
 
 let newToken: MakeToken<Token<unknown>>;
+/** `variable.reset(token)`: this copy's Tokens directly, another copy's through their own reset. */
+let resetToken: (variable: ContextVar<unknown>, token: unknown) => void;
 
 /**
  * What {@link ContextVar.set} returns: the variable, its previous value, and
@@ -358,7 +357,7 @@ export class Token<T> {
    * ```
    */
   [DISPOSE](): void {
-    (this as unknown as Resettable)[RESET](this.var);
+    resetToken(this.var, this);
   }
 
   /** Python's repr: `<Token var=<ContextVar name='v'>>`, with `used` once reset. */
@@ -370,30 +369,38 @@ export class Token<T> {
   declare readonly [Symbol.toStringTag]: string;
 
   static {
-    // Python's checks of `ContextVar.reset`, in its order, then the undo (S3, S5). On the
-    // prototype under a shared key, not in the declarations: a Token of any copy resets itself.
-    Object.defineProperty(Token.prototype, RESET, {
-      value: function reset(this: Token<unknown>, variable: ContextVar<unknown>): void {
-        if (!(#cell in this)) {
-          throw new TypeError(`${variable}.reset expects a Token made by set(), got a Token object set() did not make`);
-        }
-        if (!this.#cell.open) {
-          throw new TokenUsedError(`${this} has already been used once: a token resets its variable only once`);
-        }
-        if (this.var !== variable) {
-          throw new TokenVarMismatchError(
-            `${this} was created by ${this.var}, not ${variable}: pass it to that variable's reset()`,
-          );
-        }
-        if (currentScope().flow !== this.#flow) {
-          throw new TokenContextError(
-            `${this} was created in a different Context or task: reset it in the flow that called set()`,
-          );
-        }
-        const oldValue = this.oldValue === MISSING ? NO_VALUE : this.oldValue;
-        undo(asKey(this.var), this.#cell, this.#previous, this.#flow, this.#before, this.#after, oldValue);
-      },
-    });
+    resetToken = (variable, token) => {
+      if (typeof token === 'object' && token !== null && #cell in token) {
+        resetOwn.call(token, variable);
+      } else if (token instanceof Token) {
+        (token as unknown as Resettable)[RESET](variable); // another copy's Token, or a forged one
+      } else {
+        throw new TypeError(`${variable}.reset expects a Token made by set(), got ${repr(token)}`);
+      }
+    };
+    // On the prototype under a shared key, not in the declarations: a Token of any copy resets itself.
+    Object.defineProperty(Token.prototype, RESET, { value: resetOwn });
+    // Python's checks of `ContextVar.reset`, in its order, then the undo (S3, S5).
+    function resetOwn(this: Token<unknown>, variable: ContextVar<unknown>): void {
+      if (!(#cell in this)) {
+        throw new TypeError(`${variable}.reset expects a Token made by set(), got a Token object set() did not make`);
+      }
+      if (!this.#cell.open) {
+        throw new TokenUsedError(`${this} has already been used once: a token resets its variable only once`);
+      }
+      if (this.var !== variable) {
+        throw new TokenVarMismatchError(
+          `${this} was created by ${this.var}, not ${variable}: pass it to that variable's reset()`,
+        );
+      }
+      if (currentScope().flow !== this.#flow) {
+        throw new TokenContextError(
+          `${this} was created in a different Context or task: reset it in the flow that called set()`,
+        );
+      }
+      const oldValue = this.oldValue === MISSING ? NO_VALUE : this.oldValue;
+      undo(asKey(this.var), this.#cell, this.#previous, this.#flow, this.#before, this.#after, oldValue);
+    }
     newToken = (key, cell, previous, flow, before, after, oldValue) =>
       new Token(TOKEN_KEY, key as unknown as ContextVar<unknown>, cell, previous, flow, before, after, oldValue);
   }

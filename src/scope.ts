@@ -219,14 +219,26 @@ export function undo(
   cell.before = previous;
   cell.undoneAt = ++state.clock;
 
+  // The frame's own scope from now on reads `oldValue`. When it still holds the
+  // set's Cell and the Cell before it still holds `oldValue`, that Cell serves
+  // (the set's own `before` mapping, most often: no trie update); otherwise a
+  // settled Cell does. Either way no undone Cell stays current, so the next
+  // set in this frame starts from a live one.
   const scope = currentScope();
   const mapping = fullMapping(scope);
-  let settled: Cell | undefined = previous;
-  if (mapping.lookup(key, undefined) !== cell || previous.before !== null) {
+  let settled: Cell | undefined;
+  let next: Mapping;
+  if (previous.before === null && mapping === after) {
+    settled = previous;
+    next = before;
+  } else if (previous.before === null && mapping.lookup(key, undefined) === cell) {
+    settled = previous;
+    next = previous.value === NO_VALUE ? mapping.delete(key) : mapping.set(key, previous);
+  } else {
     settled = oldValue === NO_VALUE ? undefined : new Cell(oldValue, false);
-    const next = settled === undefined ? mapping.delete(key) : mapping.set(key, settled);
-    if (next !== mapping) shared.enter(new Scope(next, scope.flow, scope.open, null, undefined));
+    next = settled === undefined ? mapping.delete(key) : mapping.set(key, settled);
   }
+  if (next !== mapping) shared.enter(new Scope(next, scope.flow, scope.open, null, undefined));
   if (!flow.records) return;
   if (flow.mapping === after && settled === previous) flow.mapping = before;
   else if (settled === undefined || settled.value === NO_VALUE) flow.mapping = flow.mapping.delete(key);
