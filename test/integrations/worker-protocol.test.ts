@@ -106,8 +106,8 @@ describe('encodeThrown: errors with odd parts', () => {
     const received = roundTrip(error) as TypeError & Record<string, unknown>;
     assert.ok(received instanceof TypeError);
     assert.equal('callback' in received, false);
-    assert.equal(received.errno, -2);
-    assert.deepEqual(received.detail, { path: '/tmp/x' });
+    assert.equal(received['errno'], -2);
+    assert.deepEqual(received['detail'], { path: '/tmp/x' });
   });
 
   test('an error whose own keys cannot be listed arrives with its message and no properties', () => {
