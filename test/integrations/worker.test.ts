@@ -176,6 +176,12 @@ describe('runInWorker', () => {
     });
   });
 
+  test('the module may be given as a URL string (file: or data:), not only as a URL or a path', async () => {
+    assert.equal(await runInWorker(tasks.href, 'add', [2, 5]), 7);
+    const inline = 'data:text/javascript,export function triple(n) { return n * 3; }';
+    assert.equal(await runInWorker(inline, 'triple', [4]), 12);
+  });
+
   test('a result structured clone cannot carry rejects with a TypeError that says so', async () => {
     await assert.rejects(runInWorker(tasks, 'returnFunction', []), {
       name: 'TypeError',
@@ -341,6 +347,19 @@ describe('WorkerPool', () => {
       message: /terminated: create a new one to run add\(\)/,
     });
   });
+
+  test('a terminated pool refuses a run whose export name is not a string without reading it', async () => {
+    const pool = new WorkerPool({ size: 1 });
+    await pool.terminate();
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    for (const exportName of [7, proxy]) {
+      await assert.rejects(pool.run(tasks, exportName as unknown as string, []), {
+        name: 'WorkerPoolClosedError',
+        message: /^this WorkerPool was terminated: create a new one to run a task\(\)$/,
+      });
+    }
+  });
 });
 
 /** A small seeded generator (mulberry32): the same seed gives the same mix. */
@@ -455,6 +474,48 @@ describe('values and arguments are copied when run() is called', () => {
         profile.onChange = () => {};
         await busy;
         assert.deepEqual((await queued).user, { name: 'ada', roles: [] });
+      } finally {
+        await pool.terminate();
+      }
+    }),
+  );
+
+  test(
+    'a call that must wait, whose argument structured clone cannot carry, is refused at run(); the others run',
+    fresh(async () => {
+      const pool = new WorkerPool({ size: 1 });
+      try {
+        // The only worker is taken by the first call, so the second would be queued: it is copied at run().
+        const busy = pool.run(tasks, 'add', [1, 2]);
+        await assert.rejects(pool.run(tasks, 'add', [1, Symbol('not data')]), {
+          name: 'TypeError',
+          message: /^WorkerPool\.run: an argument of add\(\) cannot be copied into a worker thread \(.+\): pass data/,
+        });
+        assert.equal(await busy, 3);
+        assert.equal(await pool.run(tasks, 'add', [2, 3]), 5);
+      } finally {
+        await pool.terminate();
+      }
+    }),
+  );
+
+  test(
+    'a call that must wait, in a context whose shared value cannot be cloned, rejects with ContextCloneError naming it',
+    fresh(async () => {
+      const pool = new WorkerPool({ size: 1 });
+      try {
+        const busy = pool.run(tasks, 'add', [1, 2]);
+        const context = new Context();
+        context.run(() => user.set(function onDone() {}));
+        await assert.rejects(pool.run(tasks, 'describeContext', [], { context }), (error: unknown) => {
+          assert.ok(error instanceof ContextCloneError);
+          assert.equal(error.key, 'test.user');
+          assert.match(error.message, /'test\.user' holds function onDone/);
+          return true;
+        });
+        assert.equal(await busy, 3);
+        // The refused call left nothing behind in the queue: the next call runs.
+        assert.equal(await pool.run(tasks, 'add', [3, 4]), 7);
       } finally {
         await pool.terminate();
       }
