@@ -5,10 +5,11 @@
  * fixtures/worker-tasks.mjs creates the same shared keys as this file.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import net from 'node:net';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { threadId } from 'node:worker_threads';
+import { threadId, type Worker } from 'node:worker_threads';
 import { Context, ContextVar, createTask } from 'contextvars';
 import {
   ContextCloneError,
@@ -375,6 +376,37 @@ function seededRandom(seed: number): () => number {
 }
 
 describe('WorkerPool: a crash fails only the crashing task', () => {
+  test('an idle worker that exits is forgotten: the next call starts a new worker and succeeds', async () => {
+    // Node announces each new Worker on process ('worker'): the test waits for this one's exit by that event.
+    const started: Worker[] = [];
+    const onWorker = (worker: Worker): void => {
+      started.push(worker);
+    };
+    process.on('worker', onWorker);
+    const pool = new WorkerPool({ size: 1 });
+    try {
+      const gate = new Int32Array(new SharedArrayBuffer(4));
+      const first = await pool.run<(gate: Int32Array, code: number) => number>(tasks, 'exitWhenReleased', [gate, 4]);
+      assert.equal(started.length, 1);
+      const exited = once(started[0]!, 'exit');
+      // The pool's workers do not hold the process open: this interval does, until the exit is seen.
+      const keepAlive = setInterval(() => {}, 1000);
+      Atomics.store(gate, 0, 1);
+      Atomics.notify(gate, 0);
+      try {
+        assert.deepEqual(await exited, [4]);
+      } finally {
+        clearInterval(keepAlive);
+      }
+      const next = await pool.run<() => number>(tasks, 'threadOf', []);
+      assert.notEqual(next, first);
+      assert.equal(started.length, 2);
+    } finally {
+      process.off('worker', onWorker);
+      await pool.terminate();
+    }
+  });
+
   test('the task submitted after a crash runs on a new worker and succeeds', async () => {
     const pool = new WorkerPool({ size: 1 });
     try {
