@@ -80,7 +80,9 @@ function nodeRuntime(name) {
 }
 
 // The suite calls gc(), as scripts/test.mjs passes --expose-gc to Node.
-const bunOptions = ['--timeout=60000', '--preload', './tools/runtimes/bun-expose-gc.mjs'];
+// --isolate: each file in a fresh global, as Node's test runner gives each file a process of its own
+// (the leak tests' collections otherwise depend on what earlier files left on the heap).
+const bunOptions = ['--timeout=60000', '--isolate', '--preload', './tools/runtimes/bun-expose-gc.mjs'];
 
 const runtimes = {
   node22: nodeRuntime('node22'),
