@@ -74,7 +74,7 @@ export class Flow {
 
 /**
  * What the runtime carries from a frame to the work it schedules. Never
- * changed once made (but for the cache of `full`). A scope `ContextVar.run`
+ * changed once made (but for its caches, `full` and the last read). A scope `ContextVar.run`
  * made holds its one value beside the mapping it was made over (`key`,
  * `value`), so that scoping a value costs no trie update; `fullMapping`
  * merges the two when something needs the whole mapping.
@@ -89,6 +89,13 @@ export class Scope {
   readonly value: unknown;
   /** `mapping` with `key` at `value`, made once when first needed. */
   full: Mapping | null = null;
+  /**
+   * The last variable read in this scope and its Cell: a read cache that
+   * keeps nothing the mapping does not hold already, so it cannot outlive
+   * the scope's frames (a Cell's undo still shows through `live`).
+   */
+  readKey: HamtKey | null = null;
+  readCell: Cell | null = null;
 
   constructor(mapping: Mapping, flow: Flow, open: boolean, key: HamtKey | null, value: unknown) {
     this.mapping = mapping;
@@ -152,8 +159,12 @@ function asOf(cell: Cell, at: number): Cell {
 export function currentValue(key: HamtKey): unknown {
   const scope = currentScope();
   if (scope.key === key) return scope.value;
+  if (scope.readKey === key) return live(scope.readCell as Cell).value;
   const cell = scope.mapping.lookup(key, undefined);
-  return cell === undefined ? NO_VALUE : live(cell).value;
+  if (cell === undefined) return NO_VALUE;
+  scope.readKey = key;
+  scope.readCell = cell;
+  return live(cell).value;
 }
 
 /** The value of `key` recorded in `flow`, or NO_VALUE. */
