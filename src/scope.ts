@@ -34,14 +34,21 @@ export class Cell {
   readonly value: unknown;
   open: boolean;
   before: Cell | null = null;
-  /** The clock tick of the undo; copies taken before it still read `value`. */
-  undoneAt = Number.POSITIVE_INFINITY;
+  /**
+   * The clock tick of the undo; copies taken before it still read `value`.
+   * Read only once `before` is set; a small integer until then (a double
+   * field would box a number beside every Cell).
+   */
+  undoneAt = 0;
 
   constructor(value: unknown, open: boolean) {
     this.value = value;
     this.open = open;
   }
 }
+
+/** The empty Cell: what `before` points to when the variable had no value (never undone). */
+const UNSET = new Cell(NO_VALUE, false);
 
 /** Every variable that has a value, with the Cell that holds it. */
 export type Mapping = Hamt<HamtKey, Cell>;
@@ -160,8 +167,8 @@ export function currentValue(key: HamtKey): unknown {
   const scope = currentScope();
   if (scope.key === key) return scope.value;
   if (scope.readKey === key) return live(scope.readCell as Cell).value;
-  const cell = scope.mapping.lookup(key, undefined);
-  if (cell === undefined) return NO_VALUE;
+  // A miss is cached too (as UNSET): the mapping never changes, so it stays a miss.
+  const cell = scope.mapping.lookup(key, UNSET);
   scope.readKey = key;
   scope.readCell = cell;
   return live(cell).value;
@@ -173,16 +180,13 @@ export function recordedValue(flow: Flow, key: HamtKey): unknown {
   return cell === undefined ? NO_VALUE : asOf(cell, flow.frozenAt).value;
 }
 
-/** The empty Cell: what `before` points to when the variable had no value. */
-const UNSET = new Cell(NO_VALUE, false);
 
 /** What builds a Token from a set: the same values, in the same order, as `undo` takes them. */
 export type MakeToken<R> = (
   key: HamtKey,
   cell: Cell,
   previous: Cell,
-  flow: Flow,
-  before: Mapping,
+  scope: Scope,
   after: Mapping,
   oldValue: unknown,
 ) => R;
@@ -191,8 +195,8 @@ export type MakeToken<R> = (
  * Makes `value` current for `key` for the rest of the frame and everything
  * it schedules from now on (S2), and records it in the flow (S4). `made`
  * builds the Token from what `undo` will need: the new Cell, the Cell the
- * variable had (`previous`, UNSET when none), the flow, the mappings before
- * and after, and the old value.
+ * variable had (`previous`, UNSET when none), the Scope the set was made
+ * over (its flow and mapping), the mapping after, and the old value.
  */
 export function setValue<R>(key: HamtKey, value: unknown, made: MakeToken<R>): R {
   const scope = currentScope();
@@ -206,7 +210,7 @@ export function setValue<R>(key: HamtKey, value: unknown, made: MakeToken<R>): R
     flow.mapping = flow.mapping === before ? after : flow.mapping.set(key, cell);
     flow.open = true;
   }
-  return made(key, cell, previous, flow, before, after, live(previous).value);
+  return made(key, cell, previous, scope, after, live(previous).value);
 }
 
 /**
@@ -217,32 +221,28 @@ export function setValue<R>(key: HamtKey, value: unknown, made: MakeToken<R>): R
  * resets), in a Scope of its own when its current one would read something
  * else; the flow records the same.
  */
-export function undo(
-  key: HamtKey,
-  cell: Cell,
-  previous: Cell,
-  flow: Flow,
-  before: Mapping,
-  after: Mapping,
-  oldValue: unknown,
-): void {
+export function undo(key: HamtKey, cell: Cell, previous: Cell, made: Scope, after: Mapping, oldValue: unknown): void {
   cell.open = false;
   cell.before = previous;
   cell.undoneAt = ++state.clock;
 
-  // The frame's own scope from now on reads `oldValue`. When it still holds the
-  // set's Cell and the Cell before it still holds `oldValue`, that Cell serves
-  // (the set's own `before` mapping, most often: no trie update); otherwise a
-  // settled Cell does. Either way no undone Cell stays current, so the next
-  // set in this frame starts from a live one.
+  // The frame's own scope from now on reads `oldValue`. When it is still the
+  // scope the set entered and the Cell before it still holds `oldValue`, the
+  // scope the set was made over serves again (most often: nothing to make);
+  // otherwise a settled Cell does. Either way no undone Cell stays current, so
+  // the next set in this frame starts from a live one.
+  const { flow } = made;
+  const before = fullMapping(made);
   const scope = currentScope();
   const mapping = fullMapping(scope);
+  if (previous.before === null && mapping === after) {
+    shared.enter(made);
+    if (flow.records) record(flow, key, previous, previous, before, after);
+    return;
+  }
   let settled: Cell | undefined;
   let next: Mapping;
-  if (previous.before === null && mapping === after) {
-    settled = previous;
-    next = before;
-  } else if (previous.before === null && mapping.lookup(key, undefined) === cell) {
+  if (previous.before === null && mapping.lookup(key, undefined) === cell) {
     settled = previous;
     next = previous.value === NO_VALUE ? mapping.delete(key) : mapping.set(key, previous);
   } else {
@@ -250,7 +250,22 @@ export function undo(
     next = settled === undefined ? mapping.delete(key) : mapping.set(key, settled);
   }
   if (next !== mapping) shared.enter(new Scope(next, scope.flow, scope.open, null, undefined));
-  if (!flow.records) return;
+  if (flow.records) record(flow, key, settled, previous, before, after);
+}
+
+/**
+ * Records in `flow` that `key` now holds `settled` (no value when undefined
+ * or UNSET): the set's `before` mapping again when the set's own Cell before
+ * it serves and nothing was recorded since.
+ */
+function record(
+  flow: Flow,
+  key: HamtKey,
+  settled: Cell | undefined,
+  previous: Cell,
+  before: Mapping,
+  after: Mapping,
+): void {
   if (flow.mapping === after && settled === previous) flow.mapping = before;
   else if (settled === undefined || settled.value === NO_VALUE) flow.mapping = flow.mapping.delete(key);
   else flow.mapping = flow.mapping.set(key, settled);
