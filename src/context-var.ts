@@ -13,9 +13,9 @@ import type { HamtKey } from './hamt.ts';
 import {
   type Cell,
   currentScope,
-  type Flow,
   type MakeToken,
   type Mapping,
+  type Scope,
   NO_VALUE,
   runWithValue,
   setValue,
@@ -307,8 +307,7 @@ export class Token<T> {
   // What the set made and what it was made over: scope.ts's undo takes them.
   readonly #cell: Cell;
   readonly #previous: Cell;
-  readonly #flow: Flow;
-  readonly #before: Mapping;
+  readonly #scope: Scope;
   readonly #after: Mapping;
 
   private constructor(
@@ -316,8 +315,7 @@ export class Token<T> {
     variable: ContextVar<T>,
     cell: Cell,
     previous: Cell,
-    flow: Flow,
-    before: Mapping,
+    scope: Scope,
     after: Mapping,
     oldValue: unknown,
   ) {
@@ -326,8 +324,7 @@ export class Token<T> {
     this.oldValue = oldValue === NO_VALUE ? MISSING : (oldValue as T);
     this.#cell = cell;
     this.#previous = previous;
-    this.#flow = flow;
-    this.#before = before;
+    this.#scope = scope;
     this.#after = after;
   }
 
@@ -393,16 +390,16 @@ export class Token<T> {
           `${this} was created by ${this.var}, not ${variable}: pass it to that variable's reset()`,
         );
       }
-      if (currentScope().flow !== this.#flow) {
+      if (currentScope().flow !== this.#scope.flow) {
         throw new TokenContextError(
           `${this} was created in a different Context or task: reset it in the flow that called set()`,
         );
       }
       const oldValue = this.oldValue === MISSING ? NO_VALUE : this.oldValue;
-      undo(asKey(this.var), this.#cell, this.#previous, this.#flow, this.#before, this.#after, oldValue);
+      undo(asKey(this.var), this.#cell, this.#previous, this.#scope, this.#after, oldValue);
     }
-    newToken = (key, cell, previous, flow, before, after, oldValue) =>
-      new Token(TOKEN_KEY, key as unknown as ContextVar<unknown>, cell, previous, flow, before, after, oldValue);
+    newToken = (key, cell, previous, scope, after, oldValue) =>
+      new Token(TOKEN_KEY, key as unknown as ContextVar<unknown>, cell, previous, scope, after, oldValue);
   }
 }
 brand(Token, 'Token');
