@@ -209,7 +209,7 @@ export function measureGroup(
 }
 
 /** A deterministic generator of numbers in [0, 1) (mulberry32). */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -220,10 +220,10 @@ function seededRandom(seed: number): () => number {
 }
 
 /** Shuffles `items` in place (Fisher-Yates). */
-function shuffle(items: number[], random: () => number): void {
+export function shuffle<T>(items: T[], random: () => number): void {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    [items[i], items[j]] = [items[j]!, items[i]!];
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
   }
 }
 

@@ -7,8 +7,9 @@
  * Every variant (see bench/http-server.ts) is its own server process on
  * 127.0.0.1; autocannon loads one at a time from another process
  * (bench/http-load.ts); with `taskset` the servers share one core and the
- * load generator has the other. Rounds interleave the variants in a rotating
- * order so that a burst of load from elsewhere hits them alike; each
+ * load generator has the other. Rounds interleave the variants, each round
+ * in its own shuffled order (seeded), so that a burst of load from elsewhere
+ * hits them alike and no variant always follows the same one; each
  * measurement reports requests per second, the server's CPU time per request
  * (`process.cpuUsage` in the server: the stable figure on a shared machine),
  * p50/p99 latency and the heap after a full GC. Ratios are the median of the
@@ -36,7 +37,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { storageKind } from '../src/scope.ts';
-import { median, relativeSpread, pairedRatio, type Measurement } from './harness.ts';
+import { median, relativeSpread, pairedRatio, seededRandom, shuffle, type Measurement } from './harness.ts';
 import type { LoadRequest, LoadResult } from './http-load.ts';
 import { summarise, type CpuProfile } from './http-profile.ts';
 import { comparisonRecord, formatNs, limitText, percent, table } from './report.ts';
@@ -389,12 +390,12 @@ async function runRounds(): Promise<void> {
   }
 
   const windows = new Map<string, Window[]>(servers.map((s) => [s.variant.id, []]));
+  const order = [...servers];
+  const random = seededRandom(20261201);
   for (let round = 0; round < rounds; round++) {
     progress(`round ${round + 1}/${rounds} ...`);
-    for (let k = 0; k < servers.length; k++) {
-      const server = servers[(k + round) % servers.length]!;
-      windows.get(server.variant.id)!.push(await measure(server, loader, seconds));
-    }
+    shuffle(order, random);
+    for (const server of order) windows.get(server.variant.id)!.push(await measure(server, loader, seconds));
   }
   await closeAll();
   report(servers, skipped, windows);
