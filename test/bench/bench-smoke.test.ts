@@ -199,3 +199,23 @@ test('npm run bench:http -- --quick serves every variant and writes a JSON repor
     rmSync(directory, { recursive: true, force: true });
   }
 });
+
+test('npm run bench:ab -- --against HEAD prints a before/after row for every core operation', () => {
+  const result = spawnSync('npm', ['run', 'bench:ab', '--', '--rounds', '1', '--against', 'HEAD'], {
+    encoding: 'utf8',
+  });
+  assert.equal(result.status, 0, `bench:ab exited with ${result.status}:\n${result.stdout}\n${result.stderr}`);
+  assert.match(result.stdout, /before: HEAD, after: HEAD;/);
+  const rows = new Map(
+    [...result.stdout.matchAll(/^\| ([^|]+?) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+)x \|/gm)].map((m) => [
+      m[1],
+      Number(m[4]),
+    ]),
+  );
+  const operations = ['v.get() (value set)', 'v.get() (default)', 'ctx.run(fn)', 'v.run(x, fn)', 'copyContext()'];
+  for (const operation of operations) {
+    const ratio = rows.get(operation);
+    assert.ok(ratio !== undefined && Number.isFinite(ratio) && ratio > 0, `${operation}: ${ratio}\n${result.stdout}`);
+  }
+  assert.equal([...rows.keys()].filter((label) => label.startsWith('v.set(x); v.reset(t)')).length, 2);
+});
