@@ -87,6 +87,12 @@ function specs(): ComparisonSpec[] {
       limit: 1.1,
     },
     {
+      id: 'varRun/raw.scoped',
+      label: 'v.run(x, fn) / als.run({ ...store, k: x }, fn)',
+      numerator: 'varRun',
+      denominator: 'raw.run.scoped',
+    },
+    {
       id: 'callbacks.immediate/als',
       label: 'setImmediate chain with a set in each: library / raw enterWith',
       numerator: 'callbacks.library.immediate',

@@ -217,5 +217,5 @@ test('npm run bench:ab -- --against HEAD prints a before/after row for every cor
     const ratio = rows.get(operation);
     assert.ok(ratio !== undefined && Number.isFinite(ratio) && ratio > 0, `${operation}: ${ratio}\n${result.stdout}`);
   }
-  assert.equal([...rows.keys()].filter((label) => label.startsWith('v.set(x); v.reset(t)')).length, 2);
+  assert.equal([...rows.keys()].filter((label) => label?.startsWith('v.set(x); v.reset(t)')).length, 2);
 });
