@@ -14,7 +14,6 @@ import {
   type Cell,
   currentScope,
   type MakeToken,
-  type Mapping,
   type Scope,
   NO_VALUE,
   runWithValue,
@@ -307,16 +306,16 @@ export class Token<T> {
   // What the set made and what it was made over: scope.ts's undo takes them.
   readonly #cell: Cell;
   readonly #previous: Cell;
-  readonly #scope: Scope;
-  readonly #after: Mapping;
+  readonly #made: Scope;
+  readonly #entered: Scope;
 
   private constructor(
     key: typeof TOKEN_KEY,
     variable: ContextVar<T>,
     cell: Cell,
     previous: Cell,
-    scope: Scope,
-    after: Mapping,
+    made: Scope,
+    entered: Scope,
     oldValue: unknown,
   ) {
     if (key !== TOKEN_KEY) throw new TypeError('Tokens are made by ContextVar.set(), not by new Token()');
@@ -324,8 +323,8 @@ export class Token<T> {
     this.oldValue = oldValue === NO_VALUE ? MISSING : (oldValue as T);
     this.#cell = cell;
     this.#previous = previous;
-    this.#scope = scope;
-    this.#after = after;
+    this.#made = made;
+    this.#entered = entered;
   }
 
   /**
@@ -390,16 +389,16 @@ export class Token<T> {
           `${this} was created by ${this.var}, not ${variable}: pass it to that variable's reset()`,
         );
       }
-      if (currentScope().flow !== this.#scope.flow) {
+      if (currentScope().flow !== this.#made.flow) {
         throw new TokenContextError(
           `${this} was created in a different Context or task: reset it in the flow that called set()`,
         );
       }
       const oldValue = this.oldValue === MISSING ? NO_VALUE : this.oldValue;
-      undo(asKey(this.var), this.#cell, this.#previous, this.#scope, this.#after, oldValue);
+      undo(asKey(this.var), this.#cell, this.#previous, this.#made, this.#entered, oldValue);
     }
-    newToken = (key, cell, previous, scope, after, oldValue) =>
-      new Token(TOKEN_KEY, key as unknown as ContextVar<unknown>, cell, previous, scope, after, oldValue);
+    newToken = (key, cell, previous, made, entered, oldValue) =>
+      new Token(TOKEN_KEY, key as unknown as ContextVar<unknown>, cell, previous, made, entered, oldValue);
   }
 }
 brand(Token, 'Token');

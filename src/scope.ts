@@ -81,10 +81,11 @@ export class Flow {
 
 /**
  * What the runtime carries from a frame to the work it schedules. Never
- * changed once made (but for its caches, `full` and the last read). A scope `ContextVar.run`
- * made holds its one value beside the mapping it was made over (`key`,
- * `value`), so that scoping a value costs no trie update; `fullMapping`
- * merges the two when something needs the whole mapping.
+ * changed once made (but for its caches, `full` and the last read, and
+ * `alias`). A scope `ContextVar.run` made holds its one value beside the
+ * mapping it was made over (`key`, `value`), so that scoping a value costs
+ * no trie update; `fullMapping` merges the two when something needs the
+ * whole mapping.
  */
 export class Scope {
   readonly mapping: Mapping;
@@ -103,6 +104,14 @@ export class Scope {
    */
   readKey: HamtKey | null = null;
   readCell: Cell | null = null;
+  /**
+   * The scope a `set` made resolves to once that set is undone in a frame
+   * that still has it current: the scope the set was made over, which reads
+   * exactly what this one now reads through the undone Cell (S3). So the
+   * frame needs no new scope entered, and its next `set` starts from the
+   * live Cell. Null for every other scope.
+   */
+  alias: Scope | null = null;
 
   constructor(mapping: Mapping, flow: Flow, open: boolean, key: HamtKey | null, value: unknown) {
     this.mapping = mapping;
@@ -147,7 +156,20 @@ export const storageKind: StorageKind = shared.kind;
 
 /** The running frame's scope (S7: outside any run, the process root's). */
 export function currentScope(): Scope {
-  return (shared.current() as Scope | undefined) ?? root;
+  const scope = (shared.current() as Scope | undefined) ?? root;
+  return scope.alias === null ? scope : resolve(scope);
+}
+
+/** The scope an aliased `scope` reads as; every alias on the way is pointed at it (path compression). */
+function resolve(scope: Scope): Scope {
+  let target = scope;
+  while (target.alias !== null) target = target.alias;
+  while (scope.alias !== null && scope.alias !== target) {
+    const next: Scope = scope.alias;
+    scope.alias = target;
+    scope = next;
+  }
+  return target;
 }
 
 /** The Cell a live reader sees for `cell`: it follows undone sets back (S3). */
@@ -186,8 +208,8 @@ export type MakeToken<R> = (
   key: HamtKey,
   cell: Cell,
   previous: Cell,
-  scope: Scope,
-  after: Mapping,
+  made: Scope,
+  entered: Scope,
   oldValue: unknown,
 ) => R;
 
@@ -196,7 +218,7 @@ export type MakeToken<R> = (
  * it schedules from now on (S2), and records it in the flow (S4). `made`
  * builds the Token from what `undo` will need: the new Cell, the Cell the
  * variable had (`previous`, UNSET when none), the Scope the set was made
- * over (its flow and mapping), the mapping after, and the old value.
+ * over (its flow and mapping), the Scope it entered, and the old value.
  */
 export function setValue<R>(key: HamtKey, value: unknown, made: MakeToken<R>): R {
   const scope = currentScope();
@@ -205,12 +227,13 @@ export function setValue<R>(key: HamtKey, value: unknown, made: MakeToken<R>): R
   const previous = before.lookup(key, UNSET);
   const cell = new Cell(value, true);
   const after = before.set(key, cell);
-  shared.enter(new Scope(after, flow, true, null, undefined));
+  const entered = new Scope(after, flow, true, null, undefined);
+  shared.enter(entered);
   if (flow.records) {
     flow.mapping = flow.mapping === before ? after : flow.mapping.set(key, cell);
     flow.open = true;
   }
-  return made(key, cell, previous, scope, after, live(previous).value);
+  return made(key, cell, previous, scope, entered, live(previous).value);
 }
 
 /**
@@ -221,22 +244,33 @@ export function setValue<R>(key: HamtKey, value: unknown, made: MakeToken<R>): R
  * resets), in a Scope of its own when its current one would read something
  * else; the flow records the same.
  */
-export function undo(key: HamtKey, cell: Cell, previous: Cell, made: Scope, after: Mapping, oldValue: unknown): void {
+export function undo(
+  key: HamtKey,
+  cell: Cell,
+  previous: Cell,
+  made: Scope,
+  entered: Scope,
+  oldValue: unknown,
+): void {
   cell.open = false;
   cell.before = previous;
   cell.undoneAt = ++state.clock;
 
   // The frame's own scope from now on reads `oldValue`. When it is still the
   // scope the set entered and the Cell before it still holds `oldValue`, the
-  // scope the set was made over serves again (most often: nothing to make);
-  // otherwise a settled Cell does. Either way no undone Cell stays current, so
-  // the next set in this frame starts from a live one.
+  // scope the set was made over serves again: the entered one becomes its
+  // alias (nothing to make, nothing to enter), or, for another scope with
+  // the same mapping, it is entered. Otherwise a settled Cell does. Either
+  // way no undone Cell stays current, so the next set in this frame starts
+  // from a live one.
   const { flow } = made;
   const before = fullMapping(made);
+  const after = entered.mapping;
   const scope = currentScope();
   const mapping = fullMapping(scope);
   if (previous.before === null && mapping === after) {
-    shared.enter(made);
+    if (scope === entered) entered.alias = made;
+    else shared.enter(made);
     if (flow.records) record(flow, key, previous, previous, before, after);
     return;
   }
@@ -351,6 +385,7 @@ export function runWithValue<A extends unknown[], R>(key: HamtKey, value: unknow
 
 /** The scope `runWithValue` enters: `current` with `key` at `value`. */
 function withValue(current: object | undefined, key: HamtKey, value: unknown): Scope {
-  const scope = (current as Scope | undefined) ?? root;
+  let scope = (current as Scope | undefined) ?? root;
+  if (scope.alias !== null) scope = resolve(scope);
   return new Scope(fullMapping(scope), scope.flow, scope.open, key, value);
 }
