@@ -184,9 +184,12 @@ function asOf(cell: Cell, at: number): Cell {
   return cell;
 }
 
-/** The value of `key` in the running frame, or NO_VALUE. */
+/**
+ * The value of `key` in the running frame, or NO_VALUE. An aliased scope is
+ * read as it is: through its undone Cell it reads what its alias reads.
+ */
 export function currentValue(key: HamtKey): unknown {
-  const scope = currentScope();
+  const scope = (shared.current() as Scope | undefined) ?? root;
   if (scope.key === key) return scope.value;
   if (scope.readKey === key) return live(scope.readCell as Cell).value;
   // A miss is cached too (as UNSET): the mapping never changes, so it stays a miss.
