@@ -389,13 +389,14 @@ export class Token<T> {
           `${this} was created by ${this.var}, not ${variable}: pass it to that variable's reset()`,
         );
       }
-      if (currentScope().flow !== this.#made.flow) {
+      const scope = currentScope();
+      if (scope.flow !== this.#made.flow) {
         throw new TokenContextError(
           `${this} was created in a different Context or task: reset it in the flow that called set()`,
         );
       }
       const oldValue = this.oldValue === MISSING ? NO_VALUE : this.oldValue;
-      undo(asKey(this.var), this.#cell, this.#previous, this.#made, this.#entered, oldValue);
+      undo(scope, asKey(this.var), this.#cell, this.#previous, this.#made, this.#entered, oldValue);
     }
     newToken = (key, cell, previous, made, entered, oldValue) =>
       new Token(TOKEN_KEY, key as unknown as ContextVar<unknown>, cell, previous, made, entered, oldValue);

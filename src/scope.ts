@@ -240,7 +240,8 @@ export function setValue<R>(key: HamtKey, value: unknown, made: MakeToken<R>): R
 }
 
 /**
- * Undoes the set that made `cell` (S3). Every Scope holding the Cell now
+ * Undoes the set that made `cell` (S3), called in the frame whose current
+ * scope is `scope` (the caller has read it). Every Scope holding the Cell now
  * reads `key` as it would be without that set; a Scope made before it, or
  * in another flow, never held the Cell and is untouched. The frame that
  * calls this reads `oldValue` (Python's exact result, also for out-of-order
@@ -248,6 +249,7 @@ export function setValue<R>(key: HamtKey, value: unknown, made: MakeToken<R>): R
  * else; the flow records the same.
  */
 export function undo(
+  scope: Scope,
   key: HamtKey,
   cell: Cell,
   previous: Cell,
@@ -269,7 +271,6 @@ export function undo(
   const { flow } = made;
   const before = fullMapping(made);
   const after = entered.mapping;
-  const scope = currentScope();
   const mapping = fullMapping(scope);
   if (previous.before === null && mapping === after) {
     if (scope === entered) entered.alias = made;
