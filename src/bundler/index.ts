@@ -60,7 +60,7 @@ export interface RollupLikePlugin {
     this: { warn(message: string): void },
     code: string,
     id: string,
-    options?: { ssr?: boolean },
+    options?: { ssr?: boolean | undefined },
   ): TransformResult | null;
 }
 
@@ -70,13 +70,16 @@ export interface EsbuildLikePlugin {
   setup(build: EsbuildLikeBuild): void;
 }
 
+/** The esbuild loaders the plugin hands its output to. */
+export type EsbuildLoader = 'js' | 'jsx' | 'ts' | 'tsx';
+
 /** The part of esbuild's `PluginBuild` the plugin uses. */
 export interface EsbuildLikeBuild {
   onLoad(
     options: { filter: RegExp; namespace?: string },
     callback: (args: {
       path: string;
-    }) => Promise<{ contents: string; loader: string; warnings?: { text: string }[] } | undefined>,
+    }) => Promise<{ contents: string; loader: EsbuildLoader; warnings?: { text: string }[] } | undefined>,
   ): void;
   esbuild?: { transform(code: string, options: object): Promise<{ code: string }> };
 }
@@ -102,7 +105,7 @@ function rollupLike(options: ContextvarsPluginOptions = {}): RollupLikePlugin {
   };
 }
 
-const LOADERS: Record<string, string> = {
+const LOADERS: Record<string, EsbuildLoader> = {
   js: 'js',
   mjs: 'js',
   cjs: 'js',

@@ -27,9 +27,20 @@
  * that puts B back when a resumed function returns or throws.
  *
  * `for await` wraps its iterable so that each `next()`/`return()` call saves
- * the scope, and restores it at the top of the body and after the loop.
- * A block with `await using` saves the scope after each declaration and at
- * its end, and restores it after the disposal awaits.
+ * the scope, and restores it at the top of the body and after the loop; a
+ * head that runs code (a destructuring pattern) moves to the top of the body,
+ * after that restore.
+ *
+ * A block with `await using` is left (at its end, by `break`, `return` or an
+ * exception) before its disposals, which are native awaits: each resource is
+ * declared through a wrapper whose dispose method runs the resource's own in
+ * the scope the block was left with and then puts back the scope it found;
+ * after the last one, a `using` resource of the block's own, disposed first,
+ * keeps that scope and puts back the one this function's job started with
+ * (a sync `using` adds no await there, even after a null `await using`); a
+ * `finally` around the block restores the kept scope once the disposals are
+ * done. `for (await using x of …)` does the same in each iteration's body.
+ * No await is added or removed.
  *
  * @module
  */
@@ -59,6 +70,8 @@ const S = '$__cvS';
 const B = '$__cvB';
 const R = '$__cvR';
 const ITERATE = '$__cvI';
+/** A `for await` head's value, when the head's own code moves into the body. */
+const HEAD = '$__cvX';
 const MARKER = '/* contextvars: await transform */';
 
 /** Saving the scope: the part of an `await` that runs just before it suspends. */
@@ -78,6 +91,26 @@ const ITERATE_HELPER =
   `m = a != null ? a : o[Symbol.iterator], w = {}; w[k] = function () { var it = m.call(o), n = it.next, r = it.return, t = it.throw, x = ` +
   `{ next: function (v) { save(); return n.call(it, v); } }; if (r != null) x.return = function (v) { save(); return r.call(it, v); }; ` +
   `if (t != null) x.throw = function (v) { save(); return t.call(it, v); }; return x; }; return w; }`;
+
+const DISPOSE = '$__cvD';
+/** The dispose symbols, as esbuild's and Babel's lowering of `using` finds them where the runtime has none. */
+const DISPOSE_SYMBOL = '$__cvY';
+const ASYNC_DISPOSE_SYMBOL = '$__cvZ';
+/**
+ * What a block's `using` (a = 0) or `await using` (a = 1) of the value `v`, named `n`, declares
+ * instead, so that its disposal goes through `run`: null and undefined as they are, else a
+ * resource whose dispose method calls `run` with the one `v` has (looked up once, now, with the
+ * same checks and TypeErrors as the declaration's; a sync `[Symbol.dispose]` under `await using`
+ * reports a throw as a rejection, as the spec's wrapper does). The same awaits, in the same order.
+ */
+const DISPOSE_HELPER =
+  `var ${DISPOSE_SYMBOL} = Symbol.dispose || Symbol.for("Symbol.dispose"), ${ASYNC_DISPOSE_SYMBOL} = Symbol.asyncDispose || Symbol.for("Symbol.asyncDispose"); ` +
+  `function ${DISPOSE}(v, a, n, run) { if (v == null) return v; ` +
+  `if (typeof v !== "object" && typeof v !== "function") throw new TypeError(n + " is not disposable: " + (a ? "await using" : "using") + " needs an object, null or undefined"); ` +
+  `var m = a ? v[${ASYNC_DISPOSE_SYMBOL}] : void 0, s = false; if (m == null) { m = v[${DISPOSE_SYMBOL}]; s = !!a; } ` +
+  `if (typeof m !== "function") throw new TypeError(n + " is not disposable: it has no " + (a ? "[Symbol.asyncDispose] or " : "") + "[Symbol.dispose] method"); ` +
+  `var o = {}; o[a ? ${ASYNC_DISPOSE_SYMBOL} : ${DISPOSE_SYMBOL}] = function () { return run(function () { ` +
+  `if (!s) return m.call(v); try { m.call(v); } catch (e) { return Promise.reject(e); } }); }; return o; }`;
 
 /** An ESTree node, with the fields this transform reads. */
 interface AnyNode {
@@ -192,9 +225,43 @@ export function transformAsync(code: string, id: string): TransformResult | null
   };
   let anyChange = false;
   let needsIterate = false;
+  let needsDispose = false;
 
   const restoreUsing = (n: number): string =>
     `$__cvU${n} !== 0 && (${B} = ${CELL}.c, ${CELL}.c = $__cvU${n}, $__cvU${n} = 0);`;
+  /**
+   * The resource a block declares for its resource `name` (see {@link DISPOSE_HELPER}): its
+   * disposal runs in the scope the block was left with, kept in the block's $__cvU<n>, and then
+   * puts back the scope it found. The first disposal to run keeps that scope, unless the capture
+   * below did, and puts back the one this function's job started with instead.
+   */
+  const disposable = (name: string, async: boolean, n: number): string => {
+    needsDispose = true;
+    const U = `$__cvU${n}`;
+    const run =
+      `function (f) { var b = ${U} === 0 ? (${U} = ${CELL}.c, ${B} !== 0 ? ${B} : ${U}) : ${CELL}.c; ` +
+      `${CELL}.c = ${U}; try { return f(); } finally { ${CELL}.c = b; } }`;
+    return `${async ? 'await using' : 'using'} $__cvW${++disposables} = ${DISPOSE}(${name}, ${async ? 1 : 0}, ${JSON.stringify(name)}, ${run})`;
+  };
+  /**
+   * Declared after a block's last resource, so disposed first, before anything awaits (a `using`
+   * adds no await there, even after a null `await using`): keeps the scope the block is left
+   * with, and puts back the one this function's job started with for the suspension to come.
+   */
+  const captureOnExit = (n: number): string =>
+    `using $__cvK${n} = { [${DISPOSE_SYMBOL}]: () => { $__cvU${n} = ${CELL}.c; ${B} !== 0 && (${CELL}.c = ${B}); } };`;
+  let disposables = 0;
+
+  /** The position of the comma that ends the declarator ending at `from` (comments may come between). */
+  function commaAfter(from: number): number {
+    let at = from;
+    for (;;) {
+      if (code.startsWith('/*', at)) at = code.indexOf('*/', at + 2) + 2;
+      else if (code.startsWith('//', at)) at = code.indexOf('\n', at) + 1;
+      else if (code[at] === ',') return at;
+      else at++;
+    }
+  }
 
   /** The position just after `yield`, `yield*` or `await` (a `*` may follow `yield` after spaces or comments). */
   function afterKeyword(node: AnyNode): number {
@@ -251,10 +318,14 @@ export function transformAsync(code: string, id: string): TransformResult | null
       };
     }
     const parent = parents[parents.length - 1];
+    // A module's own `await using` resources are disposed when it has finished: nothing of it runs after.
     const hasAwaitUsing =
-      (node.type === 'BlockStatement' || node.type === 'Program') &&
       inner.async &&
-      (node.body as AnyNode[]).some((st) => st.type === 'VariableDeclaration' && st.kind === 'await using');
+      (node.type === 'BlockStatement'
+        ? (node.body as AnyNode[]).some((st) => st.type === 'VariableDeclaration' && st.kind === 'await using')
+        : node.type === 'ForOfStatement' &&
+          (node['left'] as AnyNode).type === 'VariableDeclaration' &&
+          (node['left'] as AnyNode).kind === 'await using');
     const usingIndex = hasAwaitUsing ? ++inner.usingBlocks : 0;
     parents.push(node);
     for (const child of children(node)) visit(child, inner, parents);
@@ -289,26 +360,54 @@ export function transformAsync(code: string, id: string): TransformResult | null
           }
           break;
         case 'ForOfStatement':
-          if (node.await === true) {
+          if (node.await === true || usingIndex > 0) {
             inner.suspends = true;
-            needsIterate = true;
+            if (node.await === true) needsIterate = true;
             // Around the loop and its labels, so that every way out restores.
             let outer = node;
             for (let i = parents.length - 1; i >= 0 && parents[i]?.type === 'LabeledStatement'; i--)
               outer = parents[i] as AnyNode;
             edit(() => {
-              const right = node.right as AnyNode;
-              s.prependRight(right.start, `${ITERATE}(`);
-              s.appendLeft(right.end, `, function () { ${SAVE}; })`);
               const body = node.body as AnyNode;
-              if (body.type === 'BlockStatement') {
-                s.appendLeft(body.start + 1, ` ${RESTORE_PENDING}`);
+              const left = node['left'] as AnyNode;
+              const declaration = left.type === 'VariableDeclaration' ? left : undefined;
+              const target =
+                declaration === undefined ? left : ((declaration['declarations'] as AnyNode[])[0] as AnyNode);
+              const pattern = declaration === undefined ? target : (target['id'] as AnyNode);
+              const restore = node.await === true ? ` ${RESTORE_PENDING}` : '';
+              if (usingIndex > 0) {
+                // `for (await using x of …)`: x is a const, and each iteration's body declares its
+                // disposal, so the loop goes on (next(), the next body) in the restored scope.
+                s.overwrite(declaration?.start ?? 0, pattern.start, 'const ', { contentOnly: true });
+                s.prependRight(
+                  body.start,
+                  `{${restore} try { ${disposable(String(pattern['name']), true, usingIndex)}; ${captureOnExit(usingIndex)} `,
+                );
+                s.appendLeft(body.end, ` } finally { ${restoreUsing(usingIndex)} } }`);
+              } else if (pattern.type !== 'Identifier') {
+                // The head runs code (defaults, computed keys, an iterator, a setter): it moves to
+                // the top of the body, after the restore, in a block of its own around the body.
+                s.appendLeft(pattern.start, declaration === undefined ? `const ${HEAD}` : HEAD);
+                s.appendLeft(
+                  body.start,
+                  `{${restore} ${declaration === undefined ? '(' : `${String(declaration.kind)} `}`,
+                );
+                s.move(pattern.start, pattern.end, body.start);
+                s.appendLeft(pattern.end, ` = ${HEAD}${declaration === undefined ? ')' : ''}; `);
+                s.appendLeft(body.end, ' }');
+              } else if (body.type === 'BlockStatement') {
+                s.appendLeft(body.start + 1, restore);
               } else {
-                s.prependRight(body.start, `{ ${RESTORE_PENDING} `);
+                s.prependRight(body.start, `{${restore} `);
                 s.appendLeft(body.end, ' }');
               }
-              s.prependRight(outer.start, 'try { ');
-              s.appendLeft(outer.end, ` } finally { ${RESTORE_PENDING} }`);
+              if (node.await === true) {
+                const right = node.right as AnyNode;
+                s.prependRight(right.start, `${ITERATE}(`);
+                s.appendLeft(right.end, `, function () { ${SAVE}; })`);
+                s.prependRight(outer.start, 'try { ');
+                s.appendLeft(outer.end, ` } finally { ${RESTORE_PENDING} }`);
+              }
             });
           }
           break;
@@ -322,19 +421,32 @@ export function transformAsync(code: string, id: string): TransformResult | null
         default:
           break;
       }
-      if (usingIndex > 0) {
+      if (usingIndex > 0 && node.type === 'BlockStatement') {
         inner.suspends = true;
-        const capture = `; $__cvU${usingIndex} = ${CELL}.c;`;
         const functionBody = parent !== undefined && isFunction(parent);
         if (functionBody) inner.bodyUsing = usingIndex;
         edit(() => {
-          for (const statement of node.body as AnyNode[]) {
-            if (statement.type === 'VariableDeclaration' && statement.kind === 'await using')
-              s.appendLeft(statement.end, capture);
-          }
-          if (!functionBody && node.type !== 'Program') {
+          // `await using r = X, q = Y` becomes `const r = X; await using $__cvW1 = $__cvD(r, …);
+          // const q = Y; await using $__cvW2 = $__cvD(q, …)`, the block's sync `using` likewise:
+          // the same resources, in the same order, each disposed through the block's disposal run.
+          const resources = (node.body as AnyNode[]).filter(
+            (st) => st.type === 'VariableDeclaration' && (st.kind === 'await using' || st.kind === 'using'),
+          );
+          resources.forEach((statement, index) => {
+            const async = statement.kind === 'await using';
+            const declarators = statement['declarations'] as AnyNode[];
+            const name = (i: number): string => String(((declarators[i] as AnyNode)['id'] as AnyNode)['name']);
+            s.overwrite(statement.start, (declarators[0] as AnyNode).start, 'const ', { contentOnly: true });
+            for (let i = 1; i < declarators.length; i++) {
+              const comma = commaAfter((declarators[i - 1] as AnyNode).end);
+              s.overwrite(comma, comma + 1, `; ${disposable(name(i - 1), async, usingIndex)}; const`);
+            }
+            const last = index === resources.length - 1 ? ` ${captureOnExit(usingIndex)}` : '';
+            s.appendLeft(statement.end, `; ${disposable(name(declarators.length - 1), async, usingIndex)};${last}`);
+          });
+          if (!functionBody) {
             s.appendLeft(node.start + 1, ' try {');
-            s.appendLeft(node.end - 1, `${capture} } finally { ${restoreUsing(usingIndex)} } `);
+            s.appendLeft(node.end - 1, ` } finally { ${restoreUsing(usingIndex)} } `);
           }
         });
       }
@@ -381,6 +493,7 @@ export function transformAsync(code: string, id: string): TransformResult | null
   let prelude = PRELUDE;
   if (programInfo.suspends) prelude += ` var ${declarations(programInfo)};`;
   if (needsIterate) prelude += ` ${ITERATE_HELPER}`;
+  if (needsDispose) prelude += ` ${DISPOSE_HELPER}`;
   if (at === 0) s.prepend(`${prelude}\n`);
   else s.appendLeft(at, `\n${prelude}\n`);
   return {

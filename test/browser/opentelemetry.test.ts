@@ -5,8 +5,8 @@
  * once) on WebTracerProvider, side by side:
  *
  * - ContextVarContextManager (contextvars/opentelemetry, browser build, page
- *   compiled with contextvars/bundler): every span has its right parent, one
- *   root per click, no orphans.
+ *   compiled with contextvars/bundler, by each bundler of BUNDLERS): every
+ *   span has its right parent, one root per click, no orphans.
  * - ZoneContextManager (@opentelemetry/context-zone with zone.js) on the same
  *   native-async build: zone.js cannot see native `await`, so every span
  *   started after an `await` loses its parent and starts a trace of its own.
@@ -15,8 +15,18 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
-import { bundle, type Bundler, port, serve, skipReason, tempDir, withChromium } from './harness.ts';
+import { after, before, test } from 'node:test';
+import {
+  BUNDLERS,
+  type Bundler,
+  bundle,
+  type Chromium,
+  launchChromium,
+  port,
+  serve,
+  skipReason,
+  tempDir,
+} from './harness.ts';
 
 interface SpanRecord {
   name: string;
@@ -40,12 +50,18 @@ const EXPECTED_PARENT: Record<string, string | undefined> = {
 /** The spans the scenario starts after an `await` in the same handler or span. */
 const STARTED_AFTER_AWAIT = ['fetch a parse', 'fetch b parse', 'timer', 'after timer', 'render'];
 
+let chromium: Chromium | undefined;
+before(async () => {
+  if (skipReason === undefined) chromium = await launchChromium();
+});
+after(() => chromium?.close());
+
 async function spansOf(bundler: Bundler, page: string): Promise<SpanRecord[]> {
   const dir = tempDir(`contextvars-otel-${bundler}-`);
   const server = await serve(dir, '<button id="target">target</button>');
   try {
     await bundle(bundler, join(import.meta.dirname, 'pages', page), dir);
-    return await withChromium(async (browserPage, problems) => {
+    return await (chromium as Chromium).withPage(async (browserPage, problems) => {
       await browserPage.goto(`http://127.0.0.1:${port(server)}/`);
       await browserPage.waitForFunction('globalThis.otelReady === true', undefined, { timeout: 60_000 });
       await browserPage.click('#target');
@@ -81,7 +97,7 @@ function parentsByName(spans: SpanRecord[]): Map<string, string[]> {
 
 const suffix = skipReason === undefined ? '' : ` (skipped: ${skipReason})`;
 
-for (const bundler of ['vite', 'esbuild'] as Bundler[]) {
+for (const bundler of BUNDLERS) {
   test(`ContextVarContextManager in Chromium (${bundler}): two concurrent click traces, every span under its right parent, no orphans${suffix}`, {
     skip: skipReason ?? false,
   }, async () => {

@@ -482,6 +482,105 @@ test(
 );
 
 test(
+  'for await: defaults in a destructuring loop head see the loop scope',
+  isolated(async () => {
+    async function* items() {
+      v.set('gen');
+      for (let i = 0; i < 2; i++) {
+        await sleep(1);
+        yield { i };
+      }
+    }
+    v.set('loop');
+    const seen = [];
+    for await (const { i, at = v.get() } of items()) seen.push(`${i}:${at}`);
+    assertEqual(seen, ['0:loop', '1:loop']);
+  }),
+);
+
+test(
+  'await using: blocks left by break in a switch case, by an exception and between two resources dispose and resume in the scope they were left with (two flows at once)',
+  isolated(async () => {
+    const flow = async (name, ms) => {
+      const seen = [];
+      const resource = (label) => ({
+        async [Symbol.asyncDispose]() {
+          seen.push(`dispose ${label}:${v.get()}`);
+          await sleep(ms);
+          seen.push(`disposed ${label}:${v.get()}`);
+        },
+      });
+      for (const k of [1, 2]) {
+        v.set(`${name} before ${k}`);
+        switch (k) {
+          // biome-ignore lint/suspicious/noFallthroughSwitchClause: the case leaves by its break, never by falling through
+          case 1: {
+            await using _r = resource(k);
+            await sleep(ms);
+            v.set(`${name} break`);
+            if (k === 1) break;
+            v.set('not reached');
+          }
+          default: {
+            await using _r = resource(k);
+            await sleep(ms);
+            v.set(`${name} fell out`);
+          }
+        }
+        seen.push(v.get());
+      }
+      try {
+        await using _a = resource('a');
+        await sleep(ms);
+        v.set(`${name} between`);
+        if (k0()) throw new Error('out');
+        await using _b = resource('b');
+      } catch {
+        seen.push(`catch:${v.get()}`);
+      }
+      return seen;
+    };
+    const k0 = () => true;
+    const expected = (name) => [
+      `dispose 1:${name} break`,
+      `disposed 1:${name} break`,
+      `${name} break`,
+      `dispose 2:${name} fell out`,
+      `disposed 2:${name} fell out`,
+      `${name} fell out`,
+      `dispose a:${name} between`,
+      `disposed a:${name} between`,
+      `catch:${name} between`,
+    ];
+    const [a, b] = await Promise.all([new Context().run(() => flow('a', 1)), new Context().run(() => flow('b', 3))]);
+    assertEqual(a, expected('a'), 'flow a');
+    assertEqual(b, expected('b'), 'flow b');
+  }),
+);
+
+test(
+  'for (await using x of …): each iteration disposes, takes the next item and runs in the loop scope',
+  isolated(async () => {
+    const seen = [];
+    function* items() {
+      for (let i = 0; i < 2; i++) {
+        seen.push(`next:${v.get()}`);
+        yield {
+          async [Symbol.asyncDispose]() {
+            await sleep(1);
+            seen.push(`dispose ${i}:${v.get()}`);
+          },
+        };
+      }
+    }
+    v.set('loop');
+    for (await using _x of items()) seen.push(`body:${v.get()}`);
+    seen.push(v.get());
+    assertEqual(seen, ['next:loop', 'body:loop', 'dispose 0:loop', 'next:loop', 'body:loop', 'dispose 1:loop', 'loop']);
+  }),
+);
+
+test(
   "untransformed code (new Function) sees the empty scope after its own await, never another flow's value",
   isolated(async () => {
     const untransformed = new Function('v', 'sleep', 'return (async () => { await sleep(1); return v.get(); })()');
