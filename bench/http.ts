@@ -18,8 +18,9 @@
  *
  * Options:
  *   --quick              1 round of 0.2 s per variant, no warm-up, 10 connections; writes http-<version>.quick.tmp.json
- *   --rounds <n>         rounds (default 20)
- *   --seconds <s>        load per variant and round (default 0.5: short windows pair the variants closely in time)
+ *   --rounds <n>         rounds (default 8)
+ *   --seconds <s>        load per variant and round (default 2: a server's first half second after
+ *                        an idle spell costs 2-3x the CPU per request, and shorter windows report that)
  *   --warmup <s>         load per server before the first round (default 3)
  *   --connections <n>    concurrent connections (default 50)
  *   --pipelining <n>     requests in flight per connection (default 1: none)
@@ -67,8 +68,8 @@ function positive(name: string, text: string | undefined, fallback: number, inte
 }
 
 const quick = flags.quick === true;
-const rounds = positive('rounds', flags.rounds, quick ? 1 : 20, true);
-const seconds = positive('seconds', flags.seconds, quick ? 0.2 : 0.5, false);
+const rounds = positive('rounds', flags.rounds, quick ? 1 : 8, true);
+const seconds = positive('seconds', flags.seconds, quick ? 0.2 : 2, false);
 const connections = positive('connections', flags.connections, quick ? 10 : 50, true);
 const pipelining = positive('pipelining', flags.pipelining, 1, true);
 /**

@@ -1,11 +1,17 @@
 // Runs every test/**/*.test.ts file with Node's own test runner (Node 20's
 // `--test` does not expand globs, so the files are listed here).
-// Usage: node scripts/test.mjs [path-substring ...]
+// Usage: node scripts/test.mjs [path-substring ...] [--except path-substring ...]
 import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { testFiles } from './test-files.mjs';
 
-const filters = process.argv.slice(2);
-const files = testFiles('test').filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)));
+const { values, positionals: filters } = parseArgs({
+  allowPositionals: true,
+  options: { except: { type: 'string', multiple: true, default: [] } },
+});
+const files = testFiles('test')
+  .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
+  .filter((file) => !values.except.some((f) => file.includes(f)));
 if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
