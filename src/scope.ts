@@ -205,7 +205,6 @@ export function recordedValue(flow: Flow, key: HamtKey): unknown {
   return cell === undefined ? NO_VALUE : asOf(cell, flow.frozenAt).value;
 }
 
-
 /** What builds a Token from a set: the same values, in the same order, as `undo` takes them. */
 export type MakeToken<R> = (
   key: HamtKey,
