@@ -5,45 +5,13 @@
  * the explicit-binding API; each case comes back as its own subtest here.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join, normalize, relative } from 'node:path';
 import { test } from 'node:test';
 import { hasFile, needs } from '../support/programs.ts';
+import { CHROMIUM, type CaseResult, port, withChromium } from './harness.ts';
 
-/**
- * The part of playwright-core this test drives. Its own type declarations need
- * the DOM library, which this Node project does not compile against, so the
- * module is loaded by a specifier TypeScript does not resolve.
- */
-interface Page {
-  on(event: 'pageerror', listener: (error: Error) => void): void;
-  on(event: 'console', listener: (message: { type(): string; text(): string }) => void): void;
-  on(event: 'requestfailed', listener: (request: { url(): string }) => void): void;
-  on(event: 'response', listener: (response: { status(): number; url(): string }) => void): void;
-  goto(url: string): Promise<unknown>;
-  waitForFunction(expression: string, arg: undefined, options: { timeout: number }): Promise<unknown>;
-  evaluate<T>(fn: () => T): Promise<T>;
-}
-interface BrowserContext {
-  pages(): Page[];
-  newPage(): Promise<Page>;
-  close(): Promise<void>;
-}
-interface Playwright {
-  chromium: {
-    launchPersistentContext(
-      userDataDir: string,
-      options: { executablePath: string; headless: boolean; args: string[] },
-    ): Promise<BrowserContext>;
-  };
-}
-const playwrightCore: string = 'playwright-core';
-const { chromium } = (await import(playwrightCore)) as Playwright;
-
-const CHROMIUM = '/usr/bin/chromium';
 const repo = join(import.meta.dirname, '../..');
 const dist = join(repo, 'dist');
 
@@ -101,12 +69,6 @@ function serve(): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-interface CaseResult {
-  name: string;
-  ok: boolean;
-  error?: string;
-}
-
 const chromiumHere = needs(CHROMIUM, hasFile(CHROMIUM));
 
 test(
@@ -118,40 +80,17 @@ test(
       `${CHROMIUM} is missing: install it with \`apt-get update && apt-get install -y chromium\` (CI's .ci/run does)`,
     );
     const server = await serve();
-    const userDataDir = mkdtempSync(join(tmpdir(), 'contextvars-chromium-'));
-    const browser = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
     try {
-      const page = browser.pages()[0] ?? (await browser.newPage());
-      const problems: string[] = [];
-      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-      page.on('console', (message) => {
-        if (message.type() === 'error' || message.type() === 'warning')
-          problems.push(`console ${message.type()}: ${message.text()}`);
-      });
-      page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
-      page.on('response', (response) => {
-        if (response.status() >= 400) problems.push(`${response.status()} for ${response.url()}`);
-      });
-      const { port } = server.address() as AddressInfo;
-      await page.goto(`http://127.0.0.1:${port}/`);
-      // Evaluated in the page, where globalThis is the window.
-      await page.waitForFunction('globalThis.contextvarsResults !== undefined', undefined, { timeout: 30_000 });
-      const results = (await page.evaluate(
-        () => (globalThis as { contextvarsResults?: unknown }).contextvarsResults,
-      )) as CaseResult[];
+      const { results, problems } = await withChromium(
+        async (page, problems) => {
+          await page.goto(`http://127.0.0.1:${port(server)}/`);
+          await page.waitForFunction('globalThis.contextvarsResults !== undefined', undefined, { timeout: 30_000 });
+          // Evaluated in the page, where globalThis is the window.
+          const results = await page.evaluate<CaseResult[]>('globalThis.contextvarsResults');
+          return { results, problems: [...problems] };
+        },
+        { warnings: true },
+      );
       // The browser is the expected home of the synchronous mode: no warning there.
       assert.deepEqual(problems, []);
       assert.ok(results.length >= 10, `only ${results.length} cases ran`);
@@ -161,9 +100,7 @@ test(
         });
       }
     } finally {
-      await browser.close();
       server.close();
-      rmSync(userDataDir, { recursive: true, force: true });
     }
   },
 );

@@ -196,9 +196,18 @@ export function serve(dir: string, body = ''): Promise<Server> {
 
 /** A headless Chromium that test files share between their cases: one launch per file. */
 export interface Chromium {
-  /** Opens a page, calls `use` with it and the problems it reports (page errors, console errors, failed requests), and closes it. */
-  withPage<T>(use: (page: Page, problems: string[]) => Promise<T>): Promise<T>;
+  /**
+   * Opens a page, calls `use` with it and the problems it reports (page
+   * errors, console errors, failed requests; console warnings too with
+   * `warnings`), and closes it.
+   */
+  withPage<T>(use: (page: Page, problems: string[]) => Promise<T>, options?: PageOptions): Promise<T>;
   close(): Promise<void>;
+}
+
+export interface PageOptions {
+  /** Whether a console warning is a problem too (default false). */
+  readonly warnings?: boolean;
 }
 
 /** Launches Chromium with a fresh profile; `close()` ends it and removes the profile. */
@@ -223,15 +232,17 @@ export async function launchChromium(): Promise<Chromium> {
   // The persistent context opens with one blank page: the first withPage uses it.
   let blank: Page | undefined = browser.pages()[0];
   return {
-    async withPage(use) {
+    async withPage(use, options = {}) {
       const page = blank ?? (await browser.newPage());
       blank = undefined;
       const problems: string[] = [];
       page.on('pageerror', (error) => problems.push(`page error: ${error.stack ?? error.message}`));
       page.on('console', (message) => {
         // A 404 is reported by the response listener with its URL; the console line does not name it.
-        if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+        const type = message.type();
+        if (type === 'error' && !message.text().startsWith('Failed to load resource'))
           problems.push(`console error: ${message.text()}`);
+        else if (type === 'warning' && options.warnings === true) problems.push(`console warning: ${message.text()}`);
       });
       page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
       page.on('response', (response) => {
@@ -255,10 +266,13 @@ export async function launchChromium(): Promise<Chromium> {
 }
 
 /** Launches Chromium, calls `use` with a page, and closes everything after. */
-export async function withChromium<T>(use: (page: Page, problems: string[]) => Promise<T>): Promise<T> {
+export async function withChromium<T>(
+  use: (page: Page, problems: string[]) => Promise<T>,
+  options?: PageOptions,
+): Promise<T> {
   const chromium = await launchChromium();
   try {
-    return await chromium.withPage(use);
+    return await chromium.withPage(use, options);
   } finally {
     await chromium.close();
   }
