@@ -156,12 +156,12 @@ export const storageKind: StorageKind = shared.kind;
 
 /** The running frame's scope (S7: outside any run, the process root's). */
 export function currentScope(): Scope {
-  const scope = (shared.current() as Scope | undefined) ?? root;
-  return scope.alias === null ? scope : resolve(scope);
+  return resolve((shared.current() as Scope | undefined) ?? root);
 }
 
-/** The scope an aliased `scope` reads as; every alias on the way is pointed at it (path compression). */
+/** The scope `scope` reads as: itself, or the end of its aliases, which every alias on the way then points at. */
 function resolve(scope: Scope): Scope {
+  if (scope.alias === null) return scope;
   let target = scope;
   while (target.alias !== null) target = target.alias;
   while (scope.alias !== null && scope.alias !== target) {
@@ -388,7 +388,6 @@ export function runWithValue<A extends unknown[], R>(key: HamtKey, value: unknow
 
 /** The scope `runWithValue` enters: `current` with `key` at `value`. */
 function withValue(current: object | undefined, key: HamtKey, value: unknown): Scope {
-  let scope = (current as Scope | undefined) ?? root;
-  if (scope.alias !== null) scope = resolve(scope);
+  const scope = resolve((current as Scope | undefined) ?? root);
   return new Scope(fullMapping(scope), scope.flow, scope.open, key, value);
 }
