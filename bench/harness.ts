@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { seededRandom } from '../test/support/random.ts';
 
 /** One timed operation. `op(i)` is called with the iteration number. */
 export interface BenchCase {
@@ -206,17 +207,6 @@ export function measureGroup(
     ...prepared.map((p, index) => summary(p.bench.id, p.bench.label, samples[index]!, p.iterations)),
     ...(external?.cases ?? []).map((c, index) => summary(c.id, c.label, externalSamples[index]!, 0)),
   ];
-}
-
-/** A deterministic generator of numbers in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Shuffles `items` in place (Fisher-Yates). */

@@ -38,10 +38,11 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { storageKind } from '../src/scope.ts';
-import { median, relativeSpread, pairedRatio, seededRandom, shuffle, type Measurement } from './harness.ts';
+import { seededRandom } from '../test/support/random.ts';
+import { median, relativeSpread, pairedRatio, shuffle, type Measurement } from './harness.ts';
 import type { LoadRequest, LoadResult } from './http-load.ts';
 import { summarise, type CpuProfile } from './http-profile.ts';
-import { comparisonRecord, formatNs, limitText, percent, table } from './report.ts';
+import { comparisonRecord, formatNs, limitText, machineRecord, percent, table } from './report.ts';
 import { compare, type Comparison, type ComparisonSpec } from './targets.ts';
 
 const { values: flags } = parseArgs({
@@ -573,13 +574,7 @@ function report(
 
   const json = {
     benchmark: 'http',
-    node: process.version,
-    v8: process.versions.v8,
-    storage: storageKind,
-    platform: `${process.platform}-${process.arch}`,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cpus: cpus().length,
-    date: new Date().toISOString(),
+    ...machineRecord(),
     quick,
     rounds,
     secondsPerMeasurement: seconds,

@@ -4,7 +4,22 @@
  *
  * @module
  */
+import { cpus } from 'node:os';
+import { storageKind } from '../src/scope.ts';
 import type { Comparison } from './targets.ts';
+
+/** What every JSON report says of the machine and runtime it was measured on. */
+export function machineRecord(): Record<string, unknown> {
+  return {
+    node: process.version,
+    v8: process.versions.v8,
+    storage: storageKind,
+    platform: `${process.platform}-${process.arch}`,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cpus: cpus().length,
+    date: new Date().toISOString(),
+  };
+}
 
 /** A time in ns (or any unit) with as many digits as it deserves. */
 export function formatNs(ns: number): string {

@@ -37,7 +37,7 @@ import {
   type ExternalCases,
   type Measurement,
 } from './harness.ts';
-import { comparisonRecord, formatNs, limitText, percent, table } from './report.ts';
+import { comparisonRecord, formatNs, limitText, machineRecord, percent, table } from './report.ts';
 import { compare, type Comparison } from './targets.ts';
 
 const { values: flags } = parseArgs({
@@ -216,14 +216,8 @@ console.log(
 );
 
 const report = {
-  node: process.version,
-  v8: process.versions.v8,
-  storage: storageKind,
+  ...machineRecord(),
   execArgv: process.execArgv,
-  platform: `${process.platform}-${process.arch}`,
-  cpu: cpus()[0]?.model ?? 'unknown',
-  cpus: cpus().length,
-  date: new Date().toISOString(),
   quick,
   rounds,
   batchMs,
