@@ -64,7 +64,6 @@ function exportRevision(revision: string, tag: string): string {
   return dir;
 }
 
-/** The cases of one library copy, labelled with `side`. */
 /**
  * Compiles `body` (an expression of `i` and the names in `scope`) into an op
  * of its own: closures made from one function literal share their type
@@ -96,6 +95,9 @@ function casesOf(lib: Library, side: string): BenchCase[] {
     first: wide.vars[0],
     work: (): number => 1,
     copyContext,
+    Context,
+    // A request's start: ten variables set in a fresh Context (each set adds a key).
+    tenSets: compile(`(${vars.map((_, n) => `vars[${n}].set(i)`).join(', ')})`, { vars }),
   };
   const inContext =
     (ctx: InstanceType<Library['Context']>) =>
@@ -115,6 +117,7 @@ function casesOf(lib: Library, side: string): BenchCase[] {
     { id: 'ctxRun', label: 'ctx.run(fn)', body: 'context.run(work)' },
     { id: 'varRun', label: 'v.run(x, fn)', body: 'present.run(i, work)', within: inContext(context) },
     { id: 'copy', label: 'copyContext()', body: 'copyContext()', within: inContext(context) },
+    { id: 'request', label: 'new Context().run(10 sets)', body: 'new Context().run(tenSets, i)' },
   ];
   return cases.map(({ body, ...c }) => ({
     ...c,
