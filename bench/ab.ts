@@ -47,8 +47,6 @@ function exportRevision(revision: string, tag: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'contextvars-ab-'));
   const archive = execFileSync('git', ['archive', '--format=tar', revision, 'src'], { maxBuffer: 1 << 28 });
   execFileSync('tar', ['-x', '-C', dir], { input: archive });
-  // The same compiler settings as the working tree (class fields as assignments, the target).
-  writeFileSync(join(dir, 'tsconfig.json'), readFileSync('tsconfig.json'));
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
   const visit = (path: string): void => {
     for (const name of readdirSync(path)) {
@@ -175,6 +173,20 @@ async function measureChild(first: string, second: string): Promise<void> {
   console.log(JSON.stringify(rows));
 }
 
+/**
+ * A tsconfig that compiles both copies as the repository compiles src/ (and
+ * as the build does: class fields as assignments). tsx reads one tsconfig,
+ * the working directory's, and applies its options only to the files it
+ * includes: the copies, outside it, were compiled with class fields defined.
+ */
+function compilerSettings(roots: readonly string[]): string {
+  const file = join(roots[0]!, 'tsconfig.ab.json');
+  const repo = fileURLToPath(new URL('..', import.meta.url));
+  const include = [join(repo, 'src'), join(repo, 'bench'), join(repo, 'test'), ...roots.map((r) => join(r, 'src'))];
+  writeFileSync(file, JSON.stringify({ extends: join(repo, 'tsconfig.json'), include }));
+  return file;
+}
+
 /** Runs a child that loads `first` first; returns its rows. */
 function runChild(first: string, second: string, roots: [string, string]): Rows {
   const self = fileURLToPath(import.meta.url);
@@ -191,7 +203,7 @@ function runChild(first: string, second: string, roots: [string, string]): Rows 
     second,
   ];
   const out = execFileSync(process.execPath, args, {
-    env: { ...process.env, CONTEXTVARS_AB_ROOTS: JSON.stringify(roots) },
+    env: { ...process.env, CONTEXTVARS_AB_ROOTS: JSON.stringify(roots), TSX_TSCONFIG_PATH: compilerSettings(roots) },
     maxBuffer: 1 << 24,
   });
   return JSON.parse(out.toString().trim().split('\n').at(-1)!) as Rows;
