@@ -182,12 +182,10 @@ function inserted(array: readonly unknown[], cell: number, a: unknown, b: unknow
   return copy;
 }
 
-/** A copy of `array` without the pair starting at `cell` (allocated at its final length, as in `inserted`). */
+/** A copy of `array` without the pair starting at `cell`. */
 function removed(array: readonly unknown[], cell: number): unknown[] {
-  const length = array.length;
-  const copy = new Array<unknown>(length - 2);
-  for (let i = 0; i < cell; i++) copy[i] = array[i];
-  for (let i = cell + 2; i < length; i++) copy[i - 2] = array[i];
+  const copy = array.slice(0, cell);
+  for (let i = cell + 2; i < array.length; i++) copy.push(array[i]);
   return copy;
 }
 
