@@ -10,13 +10,13 @@
  * this too).
  */
 import assert from 'node:assert/strict';
-import { AsyncResource } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ContextVar } from '../../src/index.ts';
+import { Context, ContextVar } from '../../src/index.ts';
 
 const request = new ContextVar<string>('request', { default: 'none' });
 
@@ -86,6 +86,41 @@ test('a callback nested in another keeps its own scope: sets in either never rea
     }),
   );
   assert.deepEqual(seen, ['none', 'outer', 'none']);
+});
+
+test("Context.run and ContextVar.run keep another AsyncLocalStorage's value, in fn, in what fn schedules and after, also when fn throws", async () => {
+  const other = new AsyncLocalStorage<string>();
+  const seen: string[] = [];
+  await other.run('theirs', async () => {
+    const scheduled: Promise<void>[] = [];
+    const look = (label: string) => () => {
+      seen.push(`${label}: ${request.get()} ${other.getStore()}`);
+      scheduled.push(
+        new Promise((resolve) =>
+          setImmediate(() => resolve(void seen.push(`${label} later: ${request.get()} ${other.getStore()}`))),
+        ),
+      );
+    };
+    request.run('run', look('v.run'));
+    new Context().run(() => {
+      request.set('ctx');
+      look('ctx.run')();
+    });
+    assert.throws(() =>
+      request.run('thrown', () => {
+        throw new Error('fn failed');
+      }),
+    );
+    seen.push(`after: ${request.get()} ${other.getStore()}`);
+    await Promise.all(scheduled);
+  });
+  assert.deepEqual(seen, [
+    'v.run: run theirs',
+    'ctx.run: ctx theirs',
+    'after: none theirs',
+    'v.run later: run theirs',
+    'ctx.run later: ctx theirs',
+  ]);
 });
 
 test("values set by the main script's top-level code reach its timers and its code after await", () => {
