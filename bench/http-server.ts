@@ -228,6 +228,66 @@ async function libraryTenVariables(scoping: 'run' | 'using'): Promise<Available>
   };
 }
 
+/**
+ * The ten-variable request written on raw AsyncLocalStorage, as a careful
+ * user would without the library: the ten values in one store object made
+ * per request, and the three helpers scoping the span id with
+ * `als.run({ ...store, spanId }, fn)`: the helpers have `ten.run`'s shape
+ * (the scoped call returns fn's promise; raw AsyncLocalStorage has no
+ * counterpart of a `using` that lasts across an await).
+ */
+async function rawAlsTenVariables(): Promise<Available> {
+  const { AsyncLocalStorage } = await import('node:async_hooks');
+  interface Store {
+    readonly requestId: string;
+    readonly method: string;
+    readonly path: string;
+    readonly userAgent: string;
+    readonly tenant: string;
+    readonly locale: string;
+    readonly traceId: string;
+    readonly spanId: string;
+    readonly sampled: boolean;
+    readonly startedAt: number;
+  }
+  const als = new AsyncLocalStorage<Store>();
+  const log = (message: string): unknown => {
+    const store = als.getStore();
+    return write(store?.requestId, `${store?.spanId} ${message}`);
+  };
+  const scoped = <A extends unknown[], R>(value: string, fn: (...args: A) => R, ...args: A): R =>
+    als.run({ ...(als.getStore() as Store), spanId: value }, fn, ...args);
+  function render(user: { name: string }): string {
+    return `${user.name}@${als.getStore()?.tenant}`;
+  }
+  function reply(res: http.ServerResponse, id: string, user: { name: string }): void {
+    setImmediate(() => respond(res, id, log('served'), user));
+  }
+  async function handle(res: http.ServerResponse, id: string): Promise<void> {
+    const user = await scoped('authenticate', loadUser, id);
+    scoped('render', render, user);
+    scoped('reply', reply, res, id, user);
+  }
+  return {
+    handler: (req, res) => {
+      const id = newRequestId();
+      const store: Store = {
+        requestId: id,
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        userAgent: req.headers['user-agent'] ?? '',
+        tenant: 'acme',
+        locale: 'en-GB',
+        traceId: id,
+        spanId: 'root',
+        sampled: true,
+        startedAt: served,
+      };
+      void als.run(store, handle, res, id);
+    },
+  };
+}
+
 /** cls-hooked, the async_hooks namespace many servers still use: `ns.run` and `ns.set` per request. */
 async function clsHooked(): Promise<Available> {
   const cls = await import('cls-hooked');
@@ -295,6 +355,7 @@ const VARIANTS: Record<string, () => Available | Promise<Available>> = {
   'context.run': libraryContextRun,
   'ten.run': () => libraryTenVariables('run'),
   'ten.using': () => libraryTenVariables('using'),
+  'ten.als': rawAlsTenVariables,
   'cls-hooked': clsHooked,
   'asyncContext.run': asyncContextVariable,
 };

@@ -101,6 +101,7 @@ const VARIANTS: readonly Variant[] = [
   { id: 'context.run', label: 'new Context().run(handler), set inside', library: true },
   { id: 'ten.run', label: '10 vars set + 3 helpers with v.run', library: true },
   { id: 'ten.using', label: '10 vars set + 3 helpers with using', library: true },
+  { id: 'ten.als', label: 'the same 10 values + 3 helpers on raw ALS', library: false },
   { id: 'cls-hooked', label: 'cls-hooked ns.run + ns.set', library: false },
   { id: 'asyncContext.run', label: 'AsyncContext.Variable run', library: true },
 ];
@@ -436,6 +437,15 @@ function httpSpecs(): ComparisonSpec[] {
       }
     }
   }
+  // The library's ten-variable request against the same work written on raw AsyncLocalStorage.
+  for (const variant of ['ten.run', 'ten.using']) {
+    list.push({
+      id: `cpu.${variant}/ten.als`,
+      label: `CPU per request: ${variant} / ten.als`,
+      numerator: measurementId('cpu', variant),
+      denominator: measurementId('cpu', 'ten.als'),
+    });
+  }
   return list;
 }
 
@@ -545,6 +555,13 @@ function report(
   );
 
   for (const [id, reason] of skipped) console.log(`skipped: ${id}: ${reason}`);
+  const againstRaw = ['ten.run', 'ten.using']
+    .map((variant) => [variant, ratioCell('cpu', variant, 'ten.als')] as const)
+    .filter(([, ratio]) => ratio !== '');
+  if (againstRaw.length > 0) {
+    const ratios = againstRaw.map(([variant, ratio]) => `${variant} ${ratio}`).join(', ');
+    console.log(`CPU per request against the same ten values and helpers on raw ALS (ten.als): ${ratios}\n`);
+  }
 
   const verdictById = new Map(verdicts.map((c) => [c.id, c]));
   const targetRows = targets.map((spec) => {

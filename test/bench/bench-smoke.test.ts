@@ -134,7 +134,7 @@ interface HttpReport {
 }
 
 /** Variants that exist on every supported Node; the others light up when their API does. */
-const HTTP_ALWAYS = ['none', 'als.run', 'als.enterWith', 'set', 'context.run', 'ten.using', 'cls-hooked'];
+const HTTP_ALWAYS = ['none', 'als.run', 'als.enterWith', 'set', 'context.run', 'ten.using', 'ten.als', 'cls-hooked'];
 const HTTP_DETECTED = ['ten.run', 'asyncContext.run'];
 const HTTP_METRICS = ['cpu', 'rps', 'p50', 'p99', 'heap'];
 const HTTP_TARGETS = [
