@@ -102,6 +102,7 @@ function frameRestoringRun(als: AsyncHooks.AsyncLocalStorage<object>, hooks: Asy
     return undefined;
   }
 }
+
 /** Calls `fn(...args)` as a plain call: `this` is undefined in fn. */
 function call<A extends unknown[], R>(fn: (...args: A) => R, args: A): R {
   return args.length === 0 ? (fn as () => R)() : fn(...args);
