@@ -187,8 +187,8 @@ function compilerSettings(roots: readonly string[]): string {
   return file;
 }
 
-/** Runs a child that loads `first` first; returns its rows. */
-function runChild(first: string, second: string, roots: [string, string]): Rows {
+/** Runs a child that loads `first` first, with `env` (both roots and the tsconfig); returns its rows. */
+function runChild(first: string, second: string, env: NodeJS.ProcessEnv): Rows {
   const self = fileURLToPath(import.meta.url);
   const args = [
     '--expose-gc',
@@ -202,10 +202,7 @@ function runChild(first: string, second: string, roots: [string, string]): Rows 
     '--second',
     second,
   ];
-  const out = execFileSync(process.execPath, args, {
-    env: { ...process.env, CONTEXTVARS_AB_ROOTS: JSON.stringify(roots), TSX_TSCONFIG_PATH: compilerSettings(roots) },
-    maxBuffer: 1 << 24,
-  });
+  const out = execFileSync(process.execPath, args, { env, maxBuffer: 1 << 24 });
   return JSON.parse(out.toString().trim().split('\n').at(-1)!) as Rows;
 }
 
@@ -218,8 +215,13 @@ if (flags.first !== undefined && flags.second !== undefined) {
   const afterDir = exportRevision(working, 'after');
   try {
     const roots: [string, string] = [beforeDir, afterDir];
-    const beforeFirst = runChild(beforeDir, afterDir, roots);
-    const afterFirst = runChild(afterDir, beforeDir, roots);
+    const env = {
+      ...process.env,
+      CONTEXTVARS_AB_ROOTS: JSON.stringify(roots),
+      TSX_TSCONFIG_PATH: compilerSettings(roots),
+    };
+    const beforeFirst = runChild(beforeDir, afterDir, env);
+    const afterFirst = runChild(afterDir, beforeDir, env);
     const name = flags.against ?? 'working tree';
     console.log(
       `before: ${flags.base}, after: ${name}; Node ${process.version}; ${rounds} rounds each order, CPU time\n`,
