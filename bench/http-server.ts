@@ -156,6 +156,29 @@ interface Scoper {
 }
 
 /**
+ * The steps of the ten-variable request after its values are set, each
+ * scoped by `span`: authenticate across the await, render (reads the
+ * tenant), schedule the reply (its logger reads the ids).
+ */
+function tenVariableSteps(
+  span: Scoper,
+  log: (message: string) => unknown,
+  tenant: () => unknown,
+): (res: http.ServerResponse, id: string) => Promise<void> {
+  function render(user: { name: string }): string {
+    return `${user.name}@${String(tenant())}`;
+  }
+  function reply(res: http.ServerResponse, id: string, user: { name: string }): void {
+    setImmediate(() => respond(res, id, log('served'), user));
+  }
+  return async (res, id) => {
+    const user = await span.async('authenticate', loadUser, id);
+    span.sync('render', render, user);
+    span.sync('reply', reply, res, id, user);
+  };
+}
+
+/**
  * A request that looks like a real service's: ten variables set when it
  * arrives (id, method, path, user agent, tenant, locale, trace and span ids,
  * sampling flag, start time) and three helpers that each scope the span id
@@ -199,17 +222,7 @@ async function libraryTenVariables(scoping: 'run' | 'using'): Promise<Available>
     };
   }
 
-  function render(user: { name: string }): string {
-    return `${user.name}@${tenant.get()}`;
-  }
-  function reply(res: http.ServerResponse, id: string, user: { name: string }): void {
-    setImmediate(() => respond(res, id, log('served'), user));
-  }
-  async function handle(res: http.ServerResponse, id: string): Promise<void> {
-    const user = await span.async('authenticate', loadUser, id);
-    span.sync('render', render, user);
-    span.sync('reply', reply, res, id, user);
-  }
+  const handle = tenVariableSteps(span, log, () => tenant.get());
   return {
     handler: (req, res) => {
       const id = newRequestId();
@@ -257,17 +270,7 @@ async function rawAlsTenVariables(): Promise<Available> {
   };
   const scoped = <A extends unknown[], R>(value: string, fn: (...args: A) => R, ...args: A): R =>
     als.run({ ...(als.getStore() as Store), spanId: value }, fn, ...args);
-  function render(user: { name: string }): string {
-    return `${user.name}@${als.getStore()?.tenant}`;
-  }
-  function reply(res: http.ServerResponse, id: string, user: { name: string }): void {
-    setImmediate(() => respond(res, id, log('served'), user));
-  }
-  async function handle(res: http.ServerResponse, id: string): Promise<void> {
-    const user = await scoped('authenticate', loadUser, id);
-    scoped('render', render, user);
-    scoped('reply', reply, res, id, user);
-  }
+  const handle = tenVariableSteps({ sync: scoped, async: scoped }, log, () => als.getStore()?.tenant);
   return {
     handler: (req, res) => {
       const id = newRequestId();
