@@ -13,7 +13,7 @@ import type { HamtKey } from './hamt.ts';
 import {
   copyCurrent,
   copyFlow,
-  emptyFlow,
+  flowOf,
   type Flow,
   NO_VALUE,
   recordedEntries,
@@ -27,6 +27,37 @@ import {
 function assertContextVar(key: unknown, method: string): asserts key is ContextVar<unknown> {
   if (!(key instanceof ContextVar)) {
     throw new TypeError(`${method} expects a ContextVar as its key, got ${repr(key)}`);
+  }
+}
+
+/**
+ * One `[variable, value]` pair of {@link Context}'s constructor. A value of
+ * the variable's type is checked where the pair is written as a tuple:
+ * `[requestId, 'r-1'] satisfies ContextEntry<string>`.
+ *
+ * @example
+ * ```ts
+ * const entries: ContextEntry[] = [
+ *   [requestId, 'r-1'],
+ *   [user, 'ada'],
+ * ];
+ * new Context(entries).run(handle);
+ * ```
+ */
+export type ContextEntry<T = unknown> = readonly [ContextVar<T>, T];
+
+/** `entries` as trie keys, each checked to be a `[ContextVar, value]` pair (Map's TypeError otherwise). */
+function* checkedEntries(entries: Iterable<ContextEntry>): Generator<readonly [HamtKey, unknown]> {
+  if (typeof (entries as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function') {
+    throw new TypeError(`new Context expects an iterable of [ContextVar, value] pairs, got ${repr(entries)}`);
+  }
+  for (const entry of entries) {
+    if (typeof entry !== 'object' || entry === null) {
+      throw new TypeError(`new Context expects [ContextVar, value] pairs, got the entry ${repr(entry)}`);
+    }
+    const [variable, value] = entry;
+    assertContextVar(variable, 'new Context');
+    yield [variable as unknown as HamtKey, value];
   }
 }
 
@@ -51,17 +82,29 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
   #flow: Flow;
 
   /**
-   * An empty Context. Use {@link copyContext} for a copy of the current one.
+   * A Context holding `entries` (empty when omitted), shaped like
+   * `new Map(entries)`: a later entry for the same variable wins. With
+   * `run`, it is how a unit of work (a request, a job) starts with several
+   * values at once: the mapping is built once and `run` enters one frame,
+   * where a `set` per value enters one each. Use {@link copyContext} for a
+   * copy of the current Context.
+   *
+   * @throws {TypeError} when `entries` is not iterable, or an entry is not a `[ContextVar, value]` pair.
    *
    * @example
    * ```ts
    * const fresh = new Context();
    * fresh.run(() => requestId.get('none')); // 'none', whatever is set outside
+   *
+   * new Context([
+   *   [requestId, 'r-1'],
+   *   [user, 'ada'],
+   * ]).run(handle); // handle sees both, and so does what it schedules
    * ```
    */
-  constructor() {
+  constructor(entries?: Iterable<ContextEntry>) {
     if (new.target !== Context) throw new TypeError('Context cannot be subclassed');
-    this.#flow = emptyFlow();
+    this.#flow = flowOf(entries === undefined ? [] : checkedEntries(entries));
   }
 
   /**

@@ -19,7 +19,7 @@
  * @module contextvars
  */
 export { ContextVar, Token, type ContextVarOptions } from './context-var.ts';
-export { Context, copyContext } from './context.ts';
+export { Context, copyContext, type ContextEntry } from './context.ts';
 export {
   ContextReentryError,
   LookupError,

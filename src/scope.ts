@@ -320,9 +320,11 @@ export function copyFlow(flow: Flow): Flow {
   return new Flow(flow.mapping, state.clock, false);
 }
 
-/** An empty Flow (a new Context). */
-export function emptyFlow(): Flow {
-  return new Flow(EMPTY, state.clock, false);
+/** A Flow holding `entries` (a new Context): the mapping is built once, last entry of a key wins. */
+export function flowOf(entries: Iterable<readonly [HamtKey, unknown]>): Flow {
+  let mapping = EMPTY;
+  for (const [key, value] of entries) mapping = mapping.set(key, new Cell(value, false));
+  return new Flow(mapping, state.clock, false);
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   createTask,
   gather,
   Token,
+  type ContextEntry,
   type GatherResults,
   type Task,
 } from '../../src/index.ts';
@@ -101,3 +102,15 @@ async function tuples(): Promise<void> {
   expectType<Equal<GatherResults<[() => Promise<Date>]>, [Date]>>();
 }
 void tuples;
+
+// new Context(entries): pairs of a variable and a value of its type.
+const startEntries: ContextEntry[] = [
+  [name, 'ada'],
+  [count, 1],
+];
+new Context(startEntries);
+new Context([[name, 'ada'] satisfies ContextEntry<string>]);
+// @ts-expect-error: a value of another type than the variable's
+[name, 1] satisfies ContextEntry<string>;
+// @ts-expect-error: the key of an entry must be a ContextVar
+new Context([['name', 'ada']]);
