@@ -9,17 +9,15 @@
 import { brand, repr } from './brand.ts';
 import { assertFunction, assertOptions } from './checks.ts';
 import { LookupError, TokenContextError, TokenUsedError, TokenVarMismatchError } from './errors.ts';
-import type { HamtKey } from './hamt.ts';
 import {
-  type Cell,
   currentScope,
-  type MakeToken,
-  type Scope,
+  currentValue,
   NO_VALUE,
   runWithValue,
+  type SetRecord,
   setValue,
   undo,
-  currentValue,
+  runLeft,
 } from './scope.ts';
 
 const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
@@ -52,9 +50,6 @@ function nextHash(): number {
   return Math.imul(created, 0x9e3779b1);
 }
 
-/** A ContextVar as the trie sees it: its hash is an own, read-only property that is not public API. */
-const asKey = (variable: ContextVar<unknown>): HamtKey => variable as unknown as HamtKey;
-
 /**
  * A context variable (Python's `contextvars.ContextVar`): a key whose value
  * depends on the context the code runs in. It follows the code across
@@ -83,6 +78,11 @@ const asKey = (variable: ContextVar<unknown>): HamtKey => variable as unknown as
 export class ContextVar<T> {
   readonly #name: string;
   readonly #default: T | typeof NO_VALUE;
+  /**
+   * @internal The variable's key in the trie: an own, read-only property
+   * fixed for the variable's life (a ContextVar is the trie's key).
+   */
+  declare readonly hash: number;
 
   /**
    * Creates a variable. Create each one once, at module level.
@@ -144,7 +144,7 @@ export class ContextVar<T> {
    */
   get<D>(fallback: D): T | D;
   get(fallback?: unknown): unknown {
-    const value = currentValue(asKey(this));
+    const value = currentValue(this);
     if (value !== NO_VALUE) return value;
     // biome-ignore lint/complexity/noArguments: get(undefined) and get() differ, as var.get(None) and var.get() do in Python
     if (arguments.length > 0) return fallback;
@@ -168,7 +168,7 @@ export class ContextVar<T> {
    * ```
    */
   set(value: T): Token<T> {
-    return setValue(asKey(this), value, newToken) as Token<T>;
+    return Token.fromSet(this, setValue(this, value));
   }
 
   /**
@@ -204,7 +204,7 @@ export class ContextVar<T> {
   run<A extends unknown[], R>(value: T, fn: (...args: A) => R, ...args: A): R;
   run(value: T, fn: (...args: unknown[]) => unknown, ...args: unknown[]): unknown {
     if (typeof fn !== 'function') assertFunction(fn, `${this}.run`);
-    return runWithValue(asKey(this), value, fn, args);
+    return runWithValue(this, value, fn, args);
   }
 
   /**
@@ -227,7 +227,11 @@ export class ContextVar<T> {
    * ```
    */
   reset(token: Token<T>): void {
-    resetToken(this, token);
+    if (!(token instanceof Token)) {
+      throw new TypeError(`${this}.reset expects a Token made by set(), got ${repr(token)}`);
+    }
+    // Through the shared key: a Token made by another copy of the library resets itself.
+    (token as unknown as Resettable)[RESET](this);
   }
 
   /** Python's repr: `<ContextVar name='requestId' default='-'>`. */
@@ -247,10 +251,6 @@ export const MISSING: unique symbol = Symbol.for('contextvars.Token.MISSING');
 const TOKEN_KEY: unique symbol = Symbol('Token');
 
 type Resettable = { [RESET](variable: ContextVar<unknown>): void };
-
-let newToken: MakeToken<Token<unknown>>;
-/** `variable.reset(token)`: this copy's Tokens directly, another copy's through their own reset. */
-let resetToken: (variable: ContextVar<unknown>, token: unknown) => void;
 
 /**
  * What {@link ContextVar.set} returns: the variable, its previous value, and
@@ -303,28 +303,20 @@ export class Token<T> {
    * ```
    */
   readonly oldValue: T | typeof MISSING;
-  // What the set made and what it was made over: scope.ts's undo takes them.
-  readonly #cell: Cell;
-  readonly #previous: Cell;
-  readonly #made: Scope;
-  readonly #entered: Scope;
+  /** What the set did: scope.ts's undo takes it back. */
+  readonly #record: SetRecord;
 
-  private constructor(
-    key: typeof TOKEN_KEY,
-    variable: ContextVar<T>,
-    cell: Cell,
-    previous: Cell,
-    made: Scope,
-    entered: Scope,
-    oldValue: unknown,
-  ) {
+  private constructor(key: typeof TOKEN_KEY, variable: ContextVar<T>, record: SetRecord) {
     if (key !== TOKEN_KEY) throw new TypeError('Tokens are made by ContextVar.set(), not by new Token()');
     this.var = variable;
+    const { oldValue } = record;
     this.oldValue = oldValue === NO_VALUE ? MISSING : (oldValue as T);
-    this.#cell = cell;
-    this.#previous = previous;
-    this.#made = made;
-    this.#entered = entered;
+    this.#record = record;
+  }
+
+  /** @internal The Token of a set that {@link ContextVar.set} made. */
+  static fromSet<T>(variable: ContextVar<T>, record: SetRecord): Token<T> {
+    return new Token(TOKEN_KEY, variable, record);
   }
 
   /**
@@ -338,7 +330,7 @@ export class Token<T> {
    * ```
    */
   get used(): boolean {
-    return #cell in this && !this.#cell.open;
+    return #record in this && !this.#record.cell.open;
   }
 
   /**
@@ -353,7 +345,7 @@ export class Token<T> {
    * ```
    */
   [DISPOSE](): void {
-    resetToken(this.var, this);
+    this.var.reset(this);
   }
 
   /** Python's repr: `<Token var=<ContextVar name='v'>>`, with `used` once reset. */
@@ -365,23 +357,15 @@ export class Token<T> {
   declare readonly [Symbol.toStringTag]: string;
 
   static {
-    resetToken = (variable, token) => {
-      if (typeof token === 'object' && token !== null && #cell in token) {
-        resetOwn.call(token, variable);
-      } else if (token instanceof Token) {
-        (token as unknown as Resettable)[RESET](variable); // another copy's Token, or a forged one
-      } else {
-        throw new TypeError(`${variable}.reset expects a Token made by set(), got ${repr(token)}`);
-      }
-    };
     // On the prototype under a shared key, not in the declarations: a Token of any copy resets itself.
     Object.defineProperty(Token.prototype, RESET, { value: resetOwn });
     // Python's checks of `ContextVar.reset`, in its order, then the undo (S3, S5).
     function resetOwn(this: Token<unknown>, variable: ContextVar<unknown>): void {
-      if (!(#cell in this)) {
+      if (!(#record in this)) {
         throw new TypeError(`${variable}.reset expects a Token made by set(), got a Token object set() did not make`);
       }
-      if (!this.#cell.open) {
+      const record = this.#record;
+      if (!record.cell.open) {
         throw new TokenUsedError(`${this} has already been used once: a token resets its variable only once`);
       }
       if (this.var !== variable) {
@@ -390,16 +374,20 @@ export class Token<T> {
         );
       }
       const scope = currentScope();
-      if (scope.flow !== this.#made.flow) {
+      if (scope.flow !== record.made.flow) {
         throw new TokenContextError(
           `${this} was created in a different Context or task: reset it in the flow that called set()`,
         );
       }
-      const oldValue = this.oldValue === MISSING ? NO_VALUE : this.oldValue;
-      undo(scope, asKey(this.var), this.#cell, this.#previous, this.#made, this.#entered, oldValue);
+      const run = runLeft(scope, record);
+      if (run !== null) {
+        throw new TokenContextError(
+          `${this} was created inside ${run}.run(), which has returned: reset it inside that run ` +
+            "(here the reset would carry the run's value out to its caller)",
+        );
+      }
+      undo(scope, record);
     }
-    newToken = (key, cell, previous, made, entered, oldValue) =>
-      new Token(TOKEN_KEY, key as unknown as ContextVar<unknown>, cell, previous, made, entered, oldValue);
   }
 }
 brand(Token, 'Token');

@@ -57,7 +57,7 @@ function* checkedEntries(entries: Iterable<ContextEntry>): Generator<readonly [H
     }
     const [variable, value] = entry;
     assertContextVar(variable, 'new Context');
-    yield [variable as unknown as HamtKey, value];
+    yield [variable, value];
   }
 }
 
@@ -176,7 +176,7 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
   get<T, D>(variable: ContextVar<T>, fallback: D): T | D;
   get(variable: ContextVar<unknown>, fallback?: unknown): unknown {
     assertContextVar(variable, 'Context.get');
-    const value = recordedValue(this.#flow, variable as unknown as HamtKey);
+    const value = recordedValue(this.#flow, variable);
     return value === NO_VALUE ? fallback : value;
   }
 
@@ -192,7 +192,7 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
    */
   has(variable: ContextVar<unknown>): boolean {
     assertContextVar(variable, 'Context.has');
-    return recordedValue(this.#flow, variable as unknown as HamtKey) !== NO_VALUE;
+    return recordedValue(this.#flow, variable) !== NO_VALUE;
   }
 
   /**
@@ -268,7 +268,7 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
     thisArg?: unknown,
   ): void {
     for (const [variable, value] of recordedEntries(this.#flow)) {
-      callback.call(thisArg, value, variable as unknown as ContextVar<unknown>, this);
+      callback.call(thisArg, value, variable as ContextVar<unknown>, this);
     }
   }
 
@@ -278,7 +278,7 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
   /** The variables and values, e.g. `<Context {requestId: 'r-1'}>`. */
   toString(): string {
     const entries = [...recordedEntries(this.#flow)].map(
-      ([variable, value]) => `${(variable as unknown as ContextVar<unknown>).name}: ${repr(value)}`,
+      ([variable, value]) => `${(variable as ContextVar<unknown>).name}: ${repr(value)}`,
     );
     return `<Context {${entries.join(', ')}}>`;
   }

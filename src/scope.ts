@@ -9,16 +9,20 @@
  *   every one made over it) reads the variable as it was before the set; the
  *   frame that resets reads Python's exact old value (S3);
  * - a Flow (a Context, or the process root) records each write per variable (S4);
- *   a copy freezes: it reads a Cell as it was when the copy was taken.
+ *   a copy freezes: it reads a Cell as it was when the copy was taken;
+ * - `set` returns one {@link SetRecord} of what it did; `undo` takes it back.
  *
  * Invariants, each stated where it is kept:
  * - a Cell's value never changes; only `undo` changes a Cell, once;
- * - nothing links a Cell to an older one until its set is undone, so a long
- *   flow of sets retains nothing but the live values;
+ * - nothing links a Cell to an older one until its set is undone, and then
+ *   only to a Cell that was live at that moment (S9): however many sets and
+ *   resets a flow makes, a read walks no more undone Cells than there were
+ *   sets open at once, and nothing older stays reachable;
  * - the runtime storage only ever holds Scopes made here.
  *
  * @module
  */
+import { UnsupportedRuntimeError } from './errors.ts';
 import { Hamt, type HamtKey } from './hamt.ts';
 import { createStorage, type ScopeStorage, type StorageKind } from './runtime/index.ts';
 
@@ -105,6 +109,13 @@ export class Scope {
   readKey: HamtKey | null = null;
   readCell: Cell | null = null;
   /**
+   * The scope of the innermost `ContextVar.run` this scope was made in (for
+   * a scope a run made: the run around that run), null outside every run.
+   * A token made inside a run resets only where this chain still reaches
+   * that run (S5).
+   */
+  readonly within: Scope | null;
+  /**
    * The scope a `set` made resolves to once that set is undone in a frame
    * that still has it current: the scope the set was made over, which reads
    * exactly what this one now reads through the undone Cell (S3). So the
@@ -113,13 +124,19 @@ export class Scope {
    */
   alias: Scope | null = null;
 
-  constructor(mapping: Mapping, flow: Flow, open: boolean, key: HamtKey | null, value: unknown) {
+  constructor(mapping: Mapping, flow: Flow, open: boolean, key: HamtKey | null, value: unknown, within: Scope | null) {
     this.mapping = mapping;
     this.flow = flow;
     this.open = open;
     this.key = key;
     this.value = value;
+    this.within = within;
   }
+}
+
+/** The run `scope` belongs to: itself when a run made it (S5). */
+function runOf(scope: Scope): Scope | null {
+  return scope.key === null ? scope.within : scope;
 }
 
 /** Every variable's Cell in `scope`, its scoped value included. */
@@ -140,11 +157,11 @@ interface SharedState {
   clock: number;
 }
 
-const SHARED = Symbol.for('contextvars.state.v2');
+const SHARED = Symbol.for('contextvars.state.v3');
 const holder = globalThis as { [SHARED]?: SharedState };
 holder[SHARED] ??= {
   storage: createStorage(),
-  root: new Scope(EMPTY, new Flow(EMPTY, 0, false, false), false, null, undefined),
+  root: new Scope(EMPTY, new Flow(EMPTY, 0, false, false), false, null, undefined, null),
   clock: 0,
 };
 const state: SharedState = holder[SHARED];
@@ -205,63 +222,96 @@ export function recordedValue(flow: Flow, key: HamtKey): unknown {
   return cell === undefined ? NO_VALUE : asOf(cell, flow.frozenAt).value;
 }
 
-/** What builds a Token from a set: the same values, in the same order, as `undo` takes them. */
-export type MakeToken<R> = (
-  key: HamtKey,
-  cell: Cell,
-  previous: Cell,
-  made: Scope,
-  entered: Scope,
-  oldValue: unknown,
-) => R;
+/**
+ * What one `set` did, all that `undo` needs to take it back (a Token holds
+ * it): the variable, the Cell the set made, the live Cell the variable had
+ * (UNSET when none; its value is the token's old value), the Scope the set
+ * was made over and the Scope it entered.
+ */
+export class SetRecord {
+  readonly key: HamtKey;
+  readonly cell: Cell;
+  readonly previous: Cell;
+  readonly made: Scope;
+  readonly entered: Scope;
+
+  constructor(key: HamtKey, cell: Cell, previous: Cell, made: Scope, entered: Scope) {
+    this.key = key;
+    this.cell = cell;
+    this.previous = previous;
+    this.made = made;
+    this.entered = entered;
+  }
+
+  /** The value the variable had before the set, or NO_VALUE. */
+  get oldValue(): unknown {
+    return this.previous.value;
+  }
+}
 
 /**
  * Makes `value` current for `key` for the rest of the frame and everything
- * it schedules from now on (S2), and records it in the flow (S4). `made`
- * builds the Token from what `undo` will need: the new Cell, the Cell the
- * variable had (`previous`, UNSET when none), the Scope the set was made
- * over (its flow and mapping), the Scope it entered, and the old value.
+ * it schedules from now on (S2), and records it in the flow (S4).
  */
-export function setValue<R>(key: HamtKey, value: unknown, made: MakeToken<R>): R {
+export function setValue(key: HamtKey, value: unknown): SetRecord {
+  if (shared.unisolated !== undefined) refuseUnisolated(key, shared.unisolated());
   const scope = currentScope();
   const { flow } = scope;
   const before = fullMapping(scope);
-  const previous = before.lookup(key, UNSET);
+  // The live Cell, never an undone one: its undo is final, so what it
+  // reads through is what this set is made over (S9: no chain of undone
+  // sets grows from one job to the job it schedules).
+  const previous = live(before.lookup(key, UNSET));
   const cell = new Cell(value, true);
   const after = before.set(key, cell);
-  const entered = new Scope(after, flow, true, null, undefined);
+  const entered = new Scope(after, flow, true, null, undefined, runOf(scope));
   shared.enter(entered);
   if (flow.records) {
     flow.mapping = flow.mapping === before ? after : flow.mapping.set(key, cell);
     flow.open = true;
   }
-  return made(key, cell, previous, scope, entered, live(previous).value);
+  return new SetRecord(key, cell, previous, scope, entered);
+}
+
+/** S10: a set the storage cannot keep to this flow is refused, naming the variable. */
+function refuseUnisolated(key: HamtKey, missing: string | undefined): void {
+  if (missing !== undefined)
+    throw new UnsupportedRuntimeError((key as { readonly name?: string }).name ?? '?', missing);
 }
 
 /**
- * Undoes the set that made `cell` (S3), called in the frame whose current
- * scope is `scope` (the caller has read it). Every Scope holding the Cell now
- * reads `key` as it would be without that set; a Scope made before it, or
- * in another flow, never held the Cell and is untouched. The frame that
- * calls this reads `oldValue` (Python's exact result, also for out-of-order
- * resets), in a Scope of its own when its current one would read something
- * else; the flow records the same.
+ * The variable of the `ContextVar.run` that `record`'s set was made in when
+ * the frame whose scope is `scope` is outside that run, else null (S5: such
+ * a set is undone only where the run's scope still encloses the frame: its
+ * synchronous code and what it scheduled).
  */
-export function undo(
-  scope: Scope,
-  key: HamtKey,
-  cell: Cell,
-  previous: Cell,
-  made: Scope,
-  entered: Scope,
-  oldValue: unknown,
-): void {
+export function runLeft(scope: Scope, record: SetRecord): HamtKey | null {
+  const run = runOf(record.made);
+  if (run === null) return null;
+  for (let enclosing = runOf(scope); enclosing !== null; enclosing = enclosing.within) {
+    if (enclosing === run) return null;
+  }
+  return run.key;
+}
+
+/**
+ * Undoes the set `record` describes (S3), called in the frame whose current
+ * scope is `scope` (the caller has read it). Every Scope holding the Cell now
+ * reads the variable as it would be without that set; a Scope made before
+ * it, or in another flow, never held the Cell and is untouched. The frame
+ * that calls this reads the old value (Python's exact result, also for
+ * out-of-order resets), in a Scope of its own when its current one would
+ * read something else; the flow records the same.
+ */
+export function undo(scope: Scope, record: SetRecord): void {
+  const { key, cell, previous, made, entered } = record;
   cell.open = false;
-  cell.before = previous;
+  // Undone since this set was made (an out-of-order reset)? Then what it reads now.
+  cell.before = live(previous);
   cell.undoneAt = ++state.clock;
 
-  // The frame's own scope from now on reads `oldValue`. When it is still the
-  // scope the set entered and the Cell before it still holds `oldValue`, the
+  // The frame's own scope from now on reads the old value. When it is still
+  // the scope the set entered and the Cell before it is still live, the
   // scope the set was made over serves again: the entered one becomes its
   // alias (nothing to make, nothing to enter), or, for another scope with
   // the same mapping, it is entered. Otherwise a settled Cell does. Either
@@ -274,7 +324,7 @@ export function undo(
   if (previous.before === null && mapping === after) {
     if (scope === entered) entered.alias = made;
     else shared.enter(made);
-    if (flow.records) record(flow, key, previous, previous, before, after);
+    if (flow.records) recordWrite(flow, key, previous, previous, before, after);
     return;
   }
   let settled: Cell | undefined;
@@ -283,11 +333,12 @@ export function undo(
     settled = previous;
     next = previous.value === NO_VALUE ? mapping.delete(key) : mapping.set(key, previous);
   } else {
+    const oldValue = previous.value;
     settled = oldValue === NO_VALUE ? undefined : new Cell(oldValue, false);
     next = settled === undefined ? mapping.delete(key) : mapping.set(key, settled);
   }
-  if (next !== mapping) shared.enter(new Scope(next, scope.flow, scope.open, null, undefined));
-  if (flow.records) record(flow, key, settled, previous, before, after);
+  if (next !== mapping) shared.enter(new Scope(next, scope.flow, scope.open, null, undefined, runOf(scope)));
+  if (flow.records) recordWrite(flow, key, settled, previous, before, after);
 }
 
 /**
@@ -295,7 +346,7 @@ export function undo(
  * or UNSET): the set's `before` mapping again when the set's own Cell before
  * it serves and nothing was recorded since.
  */
-function record(
+function recordWrite(
   flow: Flow,
   key: HamtKey,
   settled: Cell | undefined,
@@ -364,7 +415,7 @@ export function* recordedValues(flow: Flow): Generator<unknown> {
 export function runInFlow<A extends unknown[], R>(flow: Flow, fn: (...args: A) => R, args: A): R {
   const mapping = settle(flow);
   let entry = flow.entry;
-  if (entry === null || entry.mapping !== mapping) entry = new Scope(mapping, flow, false, null, undefined);
+  if (entry === null || entry.mapping !== mapping) entry = new Scope(mapping, flow, false, null, undefined, null);
   flow.entry = entry;
   flow.running = true;
   try {
@@ -391,5 +442,5 @@ export function runWithValue<A extends unknown[], R>(key: HamtKey, value: unknow
 /** The scope `runWithValue` enters: `current` with `key` at `value`. */
 function withValue(current: object | undefined, key: HamtKey, value: unknown): Scope {
   const scope = resolve((current as Scope | undefined) ?? root);
-  return new Scope(fullMapping(scope), scope.flow, scope.open, key, value);
+  return new Scope(fullMapping(scope), scope.flow, scope.open, key, value, runOf(scope));
 }

@@ -7,8 +7,6 @@
  * @module
  */
 import { ContextVar } from '../context-var.ts';
-import type { HamtKey } from '../hamt.ts';
-import { runWithValue } from '../scope.ts';
 import {
   asBuiltInConstructor,
   describeReceiver,
@@ -161,7 +159,7 @@ class VariableClass<T> extends Object {
   run<A extends unknown[], R>(value: T, fn: (...args: A) => R, ...args: A): R {
     const variable = variableOf(this, 'run');
     if (typeof fn !== 'function') throw notCallable(fn);
-    return runWithValue(variable as unknown as HamtKey, value, fn, args); // fn's `this` is undefined (the storage's run)
+    return variable.run(value, fn, ...args); // fn's `this` is undefined (the storage's run)
   }
 }
 asBuiltInConstructor(VariableClass, 'Variable', 'AsyncContext.Variable');

@@ -23,9 +23,7 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from '@opentelemetry/api';
-import type { HamtKey } from '../hamt.ts';
 import { ContextVar, Token, TokenContextError } from '../index.ts';
-import { runWithValue } from '../scope.ts';
 
 // Resolved at run time as the core does: Node 20.0-20.3 has no Symbol.dispose.
 const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
@@ -184,9 +182,8 @@ export class ContextVarContextManager implements ContextManager {
     thisArg?: ThisParameterType<F>,
     ...args: A
   ): ReturnType<F> {
-    const key = this.#variable as unknown as HamtKey;
-    if (thisArg === undefined) return runWithValue(key, context, fn, args);
-    return runWithValue(key, context, (...callArgs: A) => fn.apply(thisArg, callArgs), args);
+    if (thisArg === undefined) return this.#variable.run(context, fn, ...args);
+    return this.#variable.run(context, (...callArgs: A) => fn.apply(thisArg, callArgs), ...args);
   }
 
   /**

@@ -92,10 +92,14 @@ test('test_context_subclassing_1', () => {
 });
 
 test('test_context_new_1', () => {
-  // Context() takes no arguments: extra ones do not compile; the result is always empty.
-  const ctx = new (Context as unknown as new (...args: unknown[]) => Context)(1, { a: 1 });
-  assert.equal(ctx.size, 0);
-  assert.equal(new Context().size, 0);
+  // Python's Context() takes no arguments (TypeError); ours takes one optional
+  // iterable of [ContextVar, value] pairs, so what Python rejects is still a TypeError.
+  const AnyContext = Context as unknown as new (...args: unknown[]) => Context;
+  assert.throws(() => new AnyContext(1), { name: 'TypeError', message: /new Context expects/ });
+  assert.throws(() => new AnyContext(1, { a: 1 }), { name: 'TypeError', message: /new Context expects/ });
+  assert.throws(() => new AnyContext({ a: 1 }), { name: 'TypeError', message: /new Context expects/ });
+  assert.equal(new AnyContext().size, 0);
+  assert.equal(new AnyContext([]).size, 0);
 });
 
 test('test_context_typerrors_1', () => {
