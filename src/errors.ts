@@ -85,14 +85,17 @@ errorClass(TokenVarMismatchError, 'TokenVarMismatchError');
 /**
  * A token was reset in a different flow from the one it was made in: another
  * `Context`, another task, or a callback running in its own copy (Python's
- * `ValueError`). Reset a token in the same `Context.run` call or task that
- * made it.
+ * `ValueError`); or it was made inside a `ContextVar.run` that has returned
+ * (the reset would carry the run's value out to its caller). Reset a token
+ * in the same `Context.run` call, task or `ContextVar.run` that made it.
  *
  * @example
  * ```ts
  * const v = new ContextVar('v');
  * const token = new Context().run(() => v.set(1));
  * v.reset(token); // throws TokenContextError
+ * const scoped = v.run(2, () => v.set(3));
+ * v.reset(scoped); // throws TokenContextError
  * ```
  */
 export class TokenContextError extends Error {}
@@ -125,6 +128,50 @@ errorClass(TokenUsedError, 'TokenUsedError');
  */
 export class ContextReentryError extends Error {}
 errorClass(ContextReentryError, 'ContextReentryError');
+
+/**
+ * A `set` was refused because the runtime cannot keep its value to the
+ * current flow: without asynchronous propagation (Node.js 20.0 to 20.15,
+ * an engine without AsyncLocalStorage) a value set outside `Context.run`
+ * or `ContextVar.run` would reach every concurrent request. Inside a run's
+ * synchronous code values still work. Upgrade (Node.js 20.16+, Bun and Deno
+ * have what is needed), or give the value to one call with `v.run(value, fn)`.
+ *
+ * @example
+ * ```ts
+ * // On Node.js 20.15:
+ * requestId.set('r-1'); // throws UnsupportedRuntimeError
+ * requestId.run('r-1', handle); // works: handle's synchronous code sees 'r-1'
+ * ```
+ */
+export class UnsupportedRuntimeError extends Error {
+  /**
+   * The name of the variable whose `set` was refused.
+   *
+   * @example
+   * ```ts
+   * (error as UnsupportedRuntimeError).variableName; // 'requestId'
+   * ```
+   */
+  readonly variableName: string;
+
+  /**
+   * Made by `ContextVar.set()`; construct one yourself only to imitate it, e.g. in a test double.
+   *
+   * @param variableName - the variable whose `set` was refused.
+   * @param missing - what the runtime lacks.
+   */
+  constructor(variableName: string, missing: string) {
+    super(
+      `ContextVar '${variableName}'.set() refused: this runtime cannot carry values across await (no ${missing}; ` +
+        'Node.js 20.16+, Bun and Deno have it), so a value set outside Context.run() or ContextVar.run() would reach ' +
+        `every concurrent request. Upgrade, or give the value to one call: ${variableName}.run(value, fn) or ` +
+        `new Context([[${variableName}, value]]).run(fn) (values then follow fn's synchronous code only).`,
+    );
+    this.variableName = variableName;
+  }
+}
+errorClass(UnsupportedRuntimeError, 'UnsupportedRuntimeError');
 
 /**
  * A task was added to a {@link TaskGroup} that has finished waiting, or that

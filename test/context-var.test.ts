@@ -85,3 +85,45 @@ test('outside any Context, a token set in one callback is reset in a later one: 
   });
   assert.deepEqual(seen, ['new', 'default', 'old']);
 });
+
+test('S5: a token made inside v.run resets inside that run, never after it has returned', async () => {
+  const v = new ContextVar<string>('v', { default: 'd' });
+  const other = new ContextVar<number>('other', { default: 0 });
+  // The defect: the caller reset a token the run made, and read the run's value.
+  let leaked: Token<string> | undefined;
+  v.run('scoped', () => {
+    leaked = v.set('inner');
+  });
+  assert.throws(
+    () => v.reset(leaked as Token<string>),
+    (error: unknown) =>
+      error instanceof TokenContextError &&
+      /<ContextVar name='v' default='d'>\.run\(\), which has returned/.test(error.message),
+  );
+  assert.equal(v.get(), 'd', 'the scoped value never reaches the caller');
+  assert.equal(leaked?.used, false);
+
+  // Inside the run: in its synchronous code, after its awaits, and in runs nested in it.
+  assert.equal(
+    v.run('scoped', () => {
+      const token = v.set('inner');
+      other.run(1, () => v.reset(token));
+      return v.get();
+    }),
+    'scoped',
+  );
+  const afterAwait = await v.run('scoped', async () => {
+    const token = v.set('inner');
+    await new Promise((resolve) => setImmediate(resolve));
+    v.reset(token);
+    return v.get();
+  });
+  assert.equal(afterAwait, 'scoped');
+  // A token of one run is refused in a sibling run of the same variable.
+  const first = v.run('a', () => v.set('a2'));
+  assert.throws(() => v.run('b', () => v.reset(first)), TokenContextError);
+  // A token made outside every run still resets inside a run.
+  const outer = v.set('outer');
+  v.run('scoped', () => v.reset(outer));
+  assert.equal(v.get(), 'd');
+});
