@@ -122,6 +122,14 @@ function call<A extends unknown[], R>(fn: (...args: A) => R, args: A): R {
  * when microtasks next drain. Promise continuations run once and need no
  * repair; our own `run` restores the resource's store itself.
  *
+ * A resource can also call back while its own callback runs (a function
+ * bound with `AsyncResource.bind` that calls itself, an
+ * `EventEmitterAsyncResource` emitting from its listener): the inner call
+ * starts with the resource's own store, not the one the outer call entered,
+ * and when it ends the outer call gets back what it had entered (a `before`
+ * hook for the displaced callback's async id), as on AsyncContextFrame
+ * runtimes, at any depth.
+ *
  * The hook is enabled at the first such `enter` and stays on: enabling costs
  * microseconds, and Node already runs a promise `after` step for every
  * reaction once AsyncLocalStorage is in use (docs/performance.md measures it).
@@ -138,14 +146,42 @@ function callbackScopedStorage(
   let displacedStore: unknown;
   let displacedId = 0;
   const nested = new Map<Resource, { readonly earlier: unknown; readonly asyncId: number }>();
+  // Calls of a displaced resource made while its callback runs, innermost last, each with the store the call it interrupted had.
+  const reentered: { readonly asyncId: number; readonly resource: Resource; readonly outer: unknown }[] = [];
   // The resource whose store the innermost running `run` will restore.
   let runResource: object | undefined;
   // Whether `als` has installed its async hooks (its first enterWith does; nothing disables them).
   let enabled = false;
-  const callbackEnd = hooks.createHook({ after: restoreAfter });
+  const callbackEnd = hooks.createHook({ before: reenter, after: restoreAfter });
   let watching = false;
 
+  /** A callback starts: when its resource is displaced, its callback is running already and this is a call inside it. */
+  function reenter(asyncId: number): void {
+    let resource: Resource | undefined;
+    let earlier: unknown;
+    if (displacedId === asyncId && displaced !== undefined) {
+      resource = displaced;
+      earlier = displacedStore;
+    } else if (nested.size !== 0) {
+      for (const [candidate, entry] of nested) {
+        if (entry.asyncId !== asyncId) continue;
+        resource = candidate;
+        earlier = entry.earlier;
+        break;
+      }
+    }
+    if (resource === undefined) return;
+    reentered.push({ asyncId, resource, outer: resource[resourceStore] });
+    resource[resourceStore] = earlier;
+  }
+
   function restoreAfter(asyncId: number): void {
+    const inner = reentered.at(-1);
+    if (inner !== undefined && inner.asyncId === asyncId) {
+      inner.resource[resourceStore] = inner.outer;
+      reentered.pop();
+      return;
+    }
     if (displacedId === asyncId && displaced !== undefined) {
       displaced[resourceStore] = displacedStore;
       displaced = displacedStore = undefined;
@@ -160,6 +196,9 @@ function callbackScopedStorage(
 
   /** For frames no `after` ends (the main script, asyncId 1): when microtasks drain. */
   function restoreAll(): void {
+    for (let inner = reentered.pop(); inner !== undefined; inner = reentered.pop()) {
+      inner.resource[resourceStore] = inner.outer;
+    }
     if (displaced !== undefined) restoreAfter(displacedId);
     for (const [resource, entry] of nested) resource[resourceStore] = entry.earlier;
     nested.clear();

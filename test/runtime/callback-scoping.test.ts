@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { EventEmitterAsyncResource, once } from 'node:events';
 import net from 'node:net';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -131,4 +131,57 @@ test("values set by the main script's top-level code reach its timers and its co
   );
   assert.equal(child.status, 0, child.stderr);
   assert.deepEqual(child.stdout.trim().split('\n'), ['timer: main', 'after await: main', 'fresh context: none']);
+});
+
+/**
+ * A resource that calls back while its own callback runs: each call starts
+ * with the resource's bound value and keeps its own write to its end, at
+ * every depth (as on AsyncContextFrame runtimes, where each call is a frame).
+ */
+const nestedExpectation = [
+  'start 0: bound',
+  'start 1: bound',
+  'start 2: bound',
+  'start 3: bound',
+  'end 3: write 3',
+  'end 2: write 2',
+  'end 1: write 1',
+  'end 0: write 0',
+];
+
+/** A call at `depth` that logs, writes, calls the next depth through `again`, and logs again. */
+function nestedCall(log: string[], depth: number, again: () => void): void {
+  log.push(`start ${depth}: ${request.get()}`);
+  request.set(`write ${depth}`);
+  if (depth < 3) again();
+  log.push(`end ${depth}: ${request.get()}`);
+}
+
+test('a function bound with AsyncResource.bind that calls itself: each call starts bound and keeps its write', async () => {
+  const log: string[] = [];
+  const bound: (depth: number) => void = request.run('bound', () =>
+    AsyncResource.bind((depth: number) => nestedCall(log, depth, () => bound(depth + 1))),
+  );
+  await new Promise<void>((resolve) =>
+    setImmediate(() => {
+      bound(0); // from a later callback, as a server's would
+      resolve();
+    }),
+  );
+  assert.deepEqual(log, nestedExpectation);
+  assert.equal(request.get(), 'none');
+});
+
+test('an EventEmitterAsyncResource emitting from its own listener: each call starts bound and keeps its write', async () => {
+  const log: string[] = [];
+  const emitter = request.run('bound', () => new EventEmitterAsyncResource({ name: 'nested' }));
+  emitter.on('call', (depth: number) => nestedCall(log, depth, () => emitter.emit('call', depth + 1)));
+  await new Promise<void>((resolve) =>
+    setImmediate(() => {
+      emitter.emit('call', 0);
+      resolve();
+    }),
+  );
+  assert.deepEqual(log, nestedExpectation);
+  emitter.emitDestroy();
 });
