@@ -27,6 +27,7 @@ export {
   TokenContextError,
   TokenUsedError,
   TokenVarMismatchError,
+  UnsupportedRuntimeError,
 } from './errors.ts';
 export {
   bind,

@@ -34,6 +34,13 @@ export interface ScopeStorage {
   current(): object | undefined;
   /** Makes `scope` current for the rest of the running frame and for all work it schedules from now on. */
   enter(scope: object): void;
+  /**
+   * Where the storage cannot keep what `enter` makes current to the
+   * current flow right now (the synchronous fallback outside every `run`),
+   * what the runtime lacks; else undefined. Absent where the storage
+   * always can (S10: such an `enter` is refused, never made silently).
+   */
+  readonly unisolated?: () => string | undefined;
   /** Calls `fn` with `scope` current; the previous scope is current again when it returns or throws. */
   run<A extends unknown[], R>(scope: object, fn: (...args: A) => R, args: A): R;
   /**
@@ -55,7 +62,7 @@ export function createStorage(): ScopeStorage {
   const asyncStorage = createAsyncLocalStorage();
   if (!('missing' in asyncStorage)) return asyncStorage;
   warnSynchronousFallback(asyncStorage.missing);
-  return createSynchronousStorage();
+  return createSynchronousStorage(asyncStorage.missing);
 }
 
 /** The `code` of the warning emitted when a server runtime falls back to synchronous propagation. */
@@ -77,7 +84,8 @@ function warnSynchronousFallback(missing: string): void {
   if (typeof process?.versions?.node !== 'string') return;
   const message =
     `contextvars: no ${missing} (Node.js 20.16+, Bun and Deno have it); synchronous fallback: ` +
-    'values follow synchronous calls and explicit binding only, not await, timers or I/O.';
+    'values follow synchronous calls and explicit binding only, not await, timers or I/O, and a set() ' +
+    'outside Context.run() or ContextVar.run() throws UnsupportedRuntimeError.';
   if (typeof process.emitWarning === 'function') {
     process.emitWarning(message, 'ContextvarsWarning', SYNCHRONOUS_FALLBACK_WARNING);
   } else {

@@ -98,3 +98,65 @@ test('with AsyncLocalStorage: asynchronous propagation and no warning', () => {
   assert.equal(result.afterAwait, 'before await');
   assert.deepEqual(result.warnings, []);
 });
+
+/** Without asynchronous propagation, a node:http server whose handler sets a request id (S10). */
+const serverProbe = `
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+const { ContextVar, UnsupportedRuntimeError } = await import(${JSON.stringify(entry)});
+const requestId = new ContextVar('requestId', { default: '-' });
+let topLevel;
+try {
+  requestId.set('top');
+  topLevel = 'set';
+} catch (error) {
+  topLevel = { name: error.name, isClass: error instanceof UnsupportedRuntimeError, message: error.message };
+}
+let refused = 0;
+const server = createServer((req, res) => {
+  try {
+    requestId.set(String(req.headers['x-id']));
+  } catch (error) {
+    if (!(error instanceof UnsupportedRuntimeError)) throw error;
+    refused++;
+  }
+  const inRun = requestId.run(String(req.headers['x-id']), () => requestId.get());
+  setImmediate(() => res.end(JSON.stringify([requestId.get(), inRun])));
+});
+await once(server.listen(0, '127.0.0.1'), 'listening');
+const { port } = server.address();
+const ids = Array.from({ length: 200 }, (_, i) => 'r' + i);
+const answers = await Promise.all(
+  ids.map((id) => fetch('http://127.0.0.1:' + port, { headers: { 'x-id': id } }).then((r) => r.json())),
+);
+server.close();
+const bled = answers.filter(([seen], i) => seen !== '-' && seen !== ids[i]).length;
+const wrongInRun = answers.filter(([, inRun], i) => inRun !== ids[i]).length;
+console.log(JSON.stringify({ topLevel, refused, bled, wrongInRun, afterAll: requestId.get() }));
+`;
+
+test('without asynchronous propagation, a set outside every run is refused, so no request reads another one’s id', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'contextvars-fallback-'));
+  try {
+    writeFileSync(join(dir, 'remove.mjs'), removals['process.getBuiltinModule'] ?? '');
+    writeFileSync(join(dir, 'probe.mjs'), serverProbe);
+    const child = spawnSync(
+      process.execPath,
+      ['--import', pathToFileURL(join(dir, 'remove.mjs')).href, '--import', 'tsx', join(dir, 'probe.mjs')],
+      { encoding: 'utf8', cwd: join(import.meta.dirname, '../..') },
+    );
+    assert.equal(child.status, 0, `probe exited with ${child.status}:\n${child.stderr}`);
+    const result = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '');
+    assert.equal(result.topLevel.name, 'UnsupportedRuntimeError');
+    assert.equal(result.topLevel.isClass, true);
+    assert.match(result.topLevel.message, /'requestId'/, 'the error names the variable');
+    assert.match(result.topLevel.message, /process\.getBuiltinModule/, 'the error names what is missing');
+    assert.match(result.topLevel.message, /requestId\.run\(value, fn\)/, 'the error says what to do');
+    assert.equal(result.refused, 200, 'every handler set is refused');
+    assert.equal(result.bled, 0, 'no response carries another request’s id');
+    assert.equal(result.wrongInRun, 0, 'ContextVar.run still scopes the value to its synchronous call');
+    assert.equal(result.afterAll, '-');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
