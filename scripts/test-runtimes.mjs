@@ -3,7 +3,7 @@
 // conformance, async, core API and AsyncContext suites on Bun and Deno through their own test runners.
 // The system Node (20 in CI) runs the suite through `npm test`.
 //
-// Usage: node scripts/test-runtimes.mjs [node22|node24|node26|bun|deno ...]
+// Usage: node scripts/test-runtimes.mjs [node20.16|node22|node24|node26|bun|deno ...]
 // Needs: npm ci --prefix tools/runtimes, and a built dist/ (npm run build).
 //
 // A test that fails on Bun or Deno is run again alone in a fresh process. On
@@ -56,7 +56,7 @@ const portableFiles = () => [
 
 const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-function nodeRuntime(name) {
+function nodeRuntime(name, files) {
   const bin = join(modules, name, 'bin/node');
   return {
     name,
@@ -66,7 +66,10 @@ function nodeRuntime(name) {
     // they test runs in the browser, and the Node 20 run has them already
     // (test/bundler runs the plugins on every version).
     env: { PATH: `${dirname(bin)}${delimiter}${process.env.PATH}` },
-    command: () => [bin, 'scripts/test.mjs', '--except', 'test/browser/'],
+    command: () =>
+      files === undefined
+        ? [bin, 'scripts/test.mjs', '--except', 'test/browser/']
+        : [bin, '--expose-gc', '--import', 'tsx', '--test', '--test-reporter=spec', ...files()],
     probe: (file) => [bin, '--import', 'tsx', file],
     // A node:test run: the spec reporter lists failures after "✖ failing tests:".
     parse(output) {
@@ -87,6 +90,8 @@ function nodeRuntime(name) {
 const bunOptions = ['--timeout=60000', '--isolate', '--preload', './tools/runtimes/bun-expose-gc.mjs'];
 
 const runtimes = {
+  // The oldest Node the package supports (engines): the portable suites, which hold the model.
+  'node20.16': nodeRuntime('node20.16', portableFiles),
   node22: nodeRuntime('node22'),
   node24: nodeRuntime('node24'),
   node26: nodeRuntime('node26'),
