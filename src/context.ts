@@ -61,9 +61,6 @@ function* checkedEntries(entries: Iterable<ContextEntry>): Generator<readonly [H
   }
 }
 
-/** A Context over `flow` (assigned by Context's static block, which can reach #flow). */
-let contextOf: (flow: Flow) => Context;
-
 /**
  * A mapping of ContextVars to values, and the flow that code run in it
  * belongs to (Python's `contextvars.Context`). It is a read-only Map: only
@@ -157,7 +154,7 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
    * ```
    */
   copy(): Context {
-    return contextOf(copyFlow(this.#flow));
+    return Context.fromFlow(copyFlow(this.#flow));
   }
 
   /**
@@ -283,12 +280,11 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
     return `<Context {${entries.join(', ')}}>`;
   }
 
-  static {
-    contextOf = (flow) => {
-      const context = new Context();
-      context.#flow = flow;
-      return context;
-    };
+  /** @internal A Context over `flow` (copyContext, Context.copy). */
+  static fromFlow(flow: Flow): Context {
+    const context = new Context();
+    context.#flow = flow;
+    return context;
   }
 }
 brand(Context, 'Context');
@@ -306,7 +302,7 @@ brand(Context, 'Context');
  * ```
  */
 export function copyContext(): Context {
-  return contextOf(copyCurrent());
+  return Context.fromFlow(copyCurrent());
 }
 
 /** A `context` option: the given Context, or a copy of the current one when omitted. */
