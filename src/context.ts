@@ -13,6 +13,7 @@ import type { HamtKey } from './hamt.ts';
 import {
   copyCurrent,
   copyFlow,
+  emptyFlow,
   flowOf,
   type Flow,
   NO_VALUE,
@@ -101,7 +102,7 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
    */
   constructor(entries?: Iterable<ContextEntry>) {
     if (new.target !== Context) throw new TypeError('Context cannot be subclassed');
-    this.#flow = flowOf(entries === undefined ? [] : checkedEntries(entries));
+    this.#flow = entries === undefined ? emptyFlow() : flowOf(checkedEntries(entries));
   }
 
   /**

@@ -168,6 +168,9 @@ const state: SharedState = holder[SHARED];
 const { root } = state;
 const shared = state.storage;
 
+/** Set only on storages that cannot always isolate (the synchronous fallback, S10). */
+const { unisolated } = shared;
+
 /** Which propagation mechanism the runtime has (for reports and benchmarks). */
 export const storageKind: StorageKind = shared.kind;
 
@@ -254,7 +257,7 @@ export class SetRecord {
  * it schedules from now on (S2), and records it in the flow (S4).
  */
 export function setValue(key: HamtKey, value: unknown): SetRecord {
-  if (shared.unisolated !== undefined) refuseUnisolated(key, shared.unisolated());
+  if (unisolated !== undefined) refuseUnisolated(key, unisolated());
   const scope = currentScope();
   const { flow } = scope;
   const before = fullMapping(scope);
@@ -371,7 +374,12 @@ export function copyFlow(flow: Flow): Flow {
   return new Flow(flow.mapping, state.clock, false);
 }
 
-/** A Flow holding `entries` (a new Context): the mapping is built once, last entry of a key wins. */
+/** An empty Flow (a new Context). */
+export function emptyFlow(): Flow {
+  return new Flow(EMPTY, state.clock, false);
+}
+
+/** A Flow holding `entries` (a new Context with entries): the mapping is built once, last entry of a key wins. */
 export function flowOf(entries: Iterable<readonly [HamtKey, unknown]>): Flow {
   let mapping = EMPTY;
   for (const [key, value] of entries) mapping = mapping.set(key, new Cell(value, false));
