@@ -24,7 +24,8 @@
  */
 import { UnsupportedRuntimeError } from './errors.ts';
 import { Hamt, type HamtKey } from './hamt.ts';
-import { createStorage, type ScopeStorage, type StorageKind } from './runtime/index.ts';
+import { createStorage } from './runtime/index.ts';
+import type { ScopeStorage, StorageKind } from './runtime/storage.ts';
 
 /** Marks "no value" in a Cell (shared by every copy of the library in a process). */
 export const NO_VALUE: unique symbol = Symbol.for('contextvars.noValue') as never;

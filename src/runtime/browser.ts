@@ -28,7 +28,7 @@
  *
  * @module
  */
-import type { ScopeStorage } from './index.ts';
+import type { ScopeStorage } from './storage.ts';
 
 /**
  * The shared cell: `c` is the current scope (undefined: none entered, the

@@ -9,52 +9,27 @@
  * - `async-hooks`: AsyncLocalStorage built on async_hooks (Node 20, 22),
  *   where `enterWith` would outlive the callback; the adapter puts the
  *   previous store back when the callback ends (async_hooks `after`).
- * - `synchronous`: no AsyncLocalStorage (browsers, other engines); values
- *   follow synchronous calls and explicit binding only.
+ * - `synchronous`: no AsyncLocalStorage (other engines, Node.js before
+ *   20.16); values follow synchronous calls and explicit binding only, and a
+ *   `set` outside every run is refused (S10).
+ * - `browser`: the browser build's storage (browser.ts).
+ *
+ * Each strategy is a file of its own; storage.ts states the contract.
  *
  * The storage is created once per process and shared by every copy of the
  * library (the scope machinery keeps it with the rest of its shared state).
  *
  * @module
  */
-import { createAsyncLocalStorage } from './async-local-storage.ts';
-import { createSynchronousStorage } from './synchronous.ts';
+import type * as AsyncHooks from 'node:async_hooks';
+import { createAsyncContextFrameStorage } from './async-context-frame.ts';
+import { createAsyncHooksStorage } from './async-hooks.ts';
 import { createBrowserStorage } from './browser.ts';
+import type { ScopeStorage } from './storage.ts';
+import { createSynchronousStorage } from './synchronous.ts';
 
 /** Replaced by `true` in the browser build (tsup `define`), where the browser storage is chosen. */
 declare const __CONTEXTVARS_BROWSER__: boolean | undefined;
-
-/** Which propagation mechanism the runtime provides. */
-export type StorageKind = 'async-context-frame' | 'async-hooks' | 'synchronous' | 'browser';
-
-/** The store that follows scheduled work: one value per execution frame. */
-export interface ScopeStorage {
-  readonly kind: StorageKind;
-  /** The scope of the running frame, or undefined before any was entered. */
-  current(): object | undefined;
-  /** Makes `scope` current for the rest of the running frame and for all work it schedules from now on. */
-  enter(scope: object): void;
-  /**
-   * Where the storage cannot keep what `enter` makes current to the
-   * current flow right now (the synchronous fallback outside every `run`),
-   * what the runtime lacks; else undefined. Absent where the storage
-   * always can (S10: such an `enter` is refused, never made silently).
-   */
-  readonly unisolated?: () => string | undefined;
-  /** Calls `fn` with `scope` current; the previous scope is current again when it returns or throws. */
-  run<A extends unknown[], R>(scope: object, fn: (...args: A) => R, args: A): R;
-  /**
-   * `run` with the scope `derive(current, a, b)` computes from the current
-   * one: the runtime reads the current scope once for both.
-   */
-  runDerived<A extends unknown[], R, P, Q>(
-    derive: (current: object | undefined, a: P, b: Q) => object,
-    a: P,
-    b: Q,
-    fn: (...args: A) => R,
-    args: A,
-  ): R;
-}
 
 /** The runtime's storage: AsyncLocalStorage where there is one, else the synchronous fallback. */
 export function createStorage(): ScopeStorage {
@@ -63,6 +38,53 @@ export function createStorage(): ScopeStorage {
   if (!('missing' in asyncStorage)) return asyncStorage;
   warnSynchronousFallback(asyncStorage.missing);
   return createSynchronousStorage(asyncStorage.missing);
+}
+
+/**
+ * What the runtime lacks for asynchronous propagation, named so that the
+ * fallback warning can tell the user what to upgrade.
+ */
+interface MissingPrimitive {
+  readonly missing: string;
+}
+
+/**
+ * Loads node:async_hooks without a top-level import, so the same bundle runs
+ * in browsers (no module) and in Node, Bun and Deno (`getBuiltinModule`).
+ */
+function loadAsyncHooks(): typeof AsyncHooks | MissingPrimitive {
+  const { process } = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } };
+  if (typeof process?.getBuiltinModule !== 'function') {
+    return { missing: 'process.getBuiltinModule' };
+  }
+  try {
+    const hooks = process.getBuiltinModule('node:async_hooks') as typeof AsyncHooks | undefined;
+    return hooks ?? { missing: 'node:async_hooks' };
+  } catch {
+    return { missing: 'node:async_hooks' };
+  }
+}
+
+/** Storage on one AsyncLocalStorage, or what the runtime lacks to build it. */
+function createAsyncLocalStorage(): ScopeStorage | MissingPrimitive {
+  const hooks = loadAsyncHooks();
+  if ('missing' in hooks) return hooks;
+  if (typeof hooks.AsyncLocalStorage !== 'function') return { missing: 'AsyncLocalStorage' };
+  const als = new hooks.AsyncLocalStorage<object>();
+  if (typeof als.enterWith !== 'function' || typeof als.run !== 'function') {
+    return { missing: 'AsyncLocalStorage enterWith and run' };
+  }
+
+  // Node 20 and 22 keep the store on the execution resource under this key.
+  const resourceStore: unknown = (als as unknown as { kResourceStore?: unknown }).kResourceStore;
+  if (
+    typeof resourceStore === 'symbol' &&
+    typeof hooks.executionAsyncResource === 'function' &&
+    typeof hooks.createHook === 'function'
+  ) {
+    return createAsyncHooksStorage(als, resourceStore, hooks);
+  }
+  return createAsyncContextFrameStorage(als, hooks);
 }
 
 /** The `code` of the warning emitted when a server runtime falls back to synchronous propagation. */

@@ -1,4 +1,4 @@
-import type { ScopeStorage } from './index.ts';
+import type { ScopeStorage } from './storage.ts';
 
 /**
  * Storage for runtimes without AsyncLocalStorage: the scope is a variable
