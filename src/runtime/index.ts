@@ -19,7 +19,7 @@
  */
 import { createAsyncLocalStorage } from './async-local-storage.ts';
 import { createSynchronousStorage } from './synchronous.ts';
-import { createBrowserStorage } from './browser.ts';
+import { createBrowserStorage } from './browser/storage.ts';
 
 /** Replaced by `true` in the browser build (tsup `define`), where the browser storage is chosen. */
 declare const __CONTEXTVARS_BROWSER__: boolean | undefined;
