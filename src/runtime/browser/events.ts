@@ -263,6 +263,19 @@ function installMessages(installation: Installation, g: WebGlobals): void {
   wrapHandlerProperty(installation, g.BroadcastChannel?.prototype, 'onmessage');
 }
 
+/**
+ * Rejections: `onunhandledrejection` and `onrejectionhandled` on the global
+ * object see `rejectionContext` as listeners do. (`onerror` there is called
+ * with five arguments, not the event: `errorContext` is for listeners.)
+ */
+function installRejectionHandlers(installation: Installation): void {
+  for (const name of ['onunhandledrejection', 'onrejectionhandled']) {
+    let owner: object | null = globalThis;
+    while (owner !== null && !Object.hasOwn(owner, name)) owner = Object.getPrototypeOf(owner) as object | null;
+    if (owner !== null) wrapHandlerProperty(installation, owner, name);
+  }
+}
+
 /** Installs the event rules of this module into `installation`. */
 export function installEvents(installation: Installation): void {
   const g = globalThis as unknown as WebGlobals;
@@ -271,4 +284,5 @@ export function installEvents(installation: Installation): void {
   installImages(installation, g);
   installIndexedDb(installation, g);
   installMessages(installation, g);
+  installRejectionHandlers(installation);
 }

@@ -262,8 +262,13 @@ test(
 );
 
 test(
-  'rejection events: unhandledrejection runs in the empty context; event.rejectionContext runs in that of the throw',
+  'rejection events: unhandledrejection listeners and onunhandledrejection run in the empty context; event.rejectionContext runs in that of the throw',
   isolated(async () => {
+    // The handler is set first, so it runs before the listener that ends the case.
+    let byHandler;
+    window.onunhandledrejection = (event) => {
+      byHandler = [both(), event.rejectionContext?.run(both)];
+    };
     const seen = nextGlobalEvent('unhandledrejection', REJECTION_MARK, (event) => [
       both(),
       event.rejectionContext?.run(both),
@@ -274,7 +279,12 @@ test(
         throw new Error(REJECTION_MARK);
       }),
     );
-    assertEqual(await seen, ['d/ad', 'thrower/scheduler']);
+    const byListener = await seen;
+    window.onunhandledrejection = null;
+    assertEqual(
+      { byListener, byHandler },
+      { byListener: ['d/ad', 'thrower/scheduler'], byHandler: ['d/ad', 'thrower/scheduler'] },
+    );
   }),
 );
 
