@@ -178,34 +178,27 @@ function wrapHandlerProperty(installation: Installation, owner: object | undefin
   });
 }
 
-/** Listeners: every one registered goes through {@link callListener}. */
+/** Listeners: every one registered goes through {@link callListener}, and is removed by its wrapper. */
 function installListeners(installation: Installation, eventTarget: object | undefined): void {
-  wrapMethod(
-    installation,
-    eventTarget,
-    'addEventListener',
-    (add) =>
-      function (this: unknown, type: unknown, listener: unknown, ...rest: unknown[]) {
-        const wrapped =
-          typeof listener === 'object' || typeof listener === 'function'
-            ? listener && listenerWrapper(listener)
-            : listener;
-        return Reflect.apply(add, this, [type, wrapped, ...rest]);
-      },
-  );
-  wrapMethod(
-    installation,
-    eventTarget,
-    'removeEventListener',
-    (remove) =>
-      function (this: unknown, type: unknown, listener: unknown, ...rest: unknown[]) {
-        const wrapped =
-          (typeof listener === 'object' || typeof listener === 'function') && listener !== null
-            ? (listenerWrappers.get(listener) ?? listener)
-            : listener;
-        return Reflect.apply(remove, this, [type, wrapped, ...rest]);
-      },
-  );
+  const replacements: [string, (listener: object) => unknown][] = [
+    ['addEventListener', listenerWrapper],
+    ['removeEventListener', (listener) => listenerWrappers.get(listener) ?? listener],
+  ];
+  for (const [key, replace] of replacements) {
+    wrapMethod(
+      installation,
+      eventTarget,
+      key,
+      (original) =>
+        function (this: unknown, type: unknown, listener: unknown, ...rest: unknown[]) {
+          const given =
+            (typeof listener === 'object' && listener !== null) || typeof listener === 'function'
+              ? replace(listener)
+              : listener;
+          return Reflect.apply(original, this, [type, given, ...rest]);
+        },
+    );
+  }
 }
 
 /** `XMLHttpRequest`: a request is one task, started by `send()`. */

@@ -3,16 +3,8 @@
 // await below rewritten by the transform. Results go to window.contextvarsResults;
 // the click cases run when the harness clicks #target (a trusted event).
 import { callLater, callSoon, Context, ContextVar, createTask, gather } from 'contextvars';
+import { assertEqual, runCase, runCases, test } from './cases.js';
 
-const cases = [];
-const test = (name, fn) => cases.push({ name, fn });
-const results = [];
-
-function assertEqual(actual, expected, what = 'value') {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
-}
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const isolated = (fn) => () => new Context().run(fn);
 const v = new ContextVar('v', { default: 'd' });
@@ -565,20 +557,8 @@ const clicked = new Promise((resolve) => {
 });
 
 void (async () => {
-  for (const { name, fn } of cases) {
-    try {
-      await fn();
-      results.push({ name, ok: true });
-    } catch (error) {
-      results.push({ name, ok: false, error: String(error?.stack ?? error) });
-    }
-  }
+  const results = await runCases();
   globalThis.contextvarsReady = true;
-  try {
-    assertEqual(await clicked, [true, 'd', 'click']);
-    results.push({ name: clickCase, ok: true });
-  } catch (error) {
-    results.push({ name: clickCase, ok: false, error: String(error) });
-  }
+  await runCase(results, clickCase, async () => assertEqual(await clicked, [true, 'd', 'click']));
   globalThis.contextvarsResults = results;
 })();

@@ -6,15 +6,8 @@
 // window.contextvarsResults.
 import { Context, ContextVar } from 'contextvars';
 import { AsyncContext } from 'contextvars/async-context';
+import { assertEqual, runCases, test } from './cases.js';
 
-const cases = [];
-const test = (name, fn) => cases.push({ name, fn });
-
-function assertEqual(actual, expected, what = 'value') {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
-}
 const isolated = (fn) => () => new Context().run(fn);
 const v = new ContextVar('v', { default: 'd' });
 const av = new AsyncContext.Variable({ defaultValue: 'ad' });
@@ -302,15 +295,6 @@ test(
   }),
 );
 
-const results = [];
 void (async () => {
-  for (const { name, fn } of cases) {
-    try {
-      await fn();
-      results.push({ name, ok: true });
-    } catch (error) {
-      results.push({ name, ok: false, error: String(error?.stack ?? error) });
-    }
-  }
-  globalThis.contextvarsResults = results;
+  globalThis.contextvarsResults = await runCases();
 })();
