@@ -4,7 +4,7 @@
  * suspension point is rewritten to save the scope just before it suspends
  * and write it back when the function resumes (the capture/restore pattern of
  * unctx and Vue's `withAsyncContext`), on the cell the browser runtime shares
- * (see src/runtime/browser.ts). No extra promise, tick or closure per `await`.
+ * (see src/runtime/browser/cell.ts). No extra promise, tick or closure per `await`.
  *
  * For `await X` in an async function (and `yield X`/`yield* X` in an async
  * generator), with per-function temporaries S (the saved scope, 0 when no

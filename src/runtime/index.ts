@@ -12,7 +12,7 @@
  * - `synchronous`: no AsyncLocalStorage (other engines, Node.js before
  *   20.16); values follow synchronous calls and explicit binding only, and a
  *   `set` outside every run is refused (S10).
- * - `browser`: the browser build's storage (browser.ts).
+ * - `browser`: the browser build's storage (browser/storage.ts).
  *
  * Each strategy is a file of its own; storage.ts states the contract.
  *
@@ -24,7 +24,7 @@
 import type * as AsyncHooks from 'node:async_hooks';
 import { createAsyncContextFrameStorage } from './async-context-frame.ts';
 import { createAsyncHooksStorage } from './async-hooks.ts';
-import { createBrowserStorage } from './browser.ts';
+import { createBrowserStorage } from './browser/storage.ts';
 import type { ScopeStorage } from './storage.ts';
 import { createSynchronousStorage } from './synchronous.ts';
 

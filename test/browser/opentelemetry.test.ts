@@ -11,11 +11,19 @@
  *   native-async build: zone.js cannot see native `await`, so every span
  *   started after an `await` loses its parent and starts a trace of its own.
  *   That is asserted here as the documented comparison (docs/browser.md).
+ *
+ * Then the page of docs/opentelemetry-web.md: the document-load,
+ * user-interaction, fetch and XMLHttpRequest instrumentations, 50 clicks in
+ * flight at once, each handler awaiting a fetch and an XHR with native
+ * async/await, on the same esbuild build with each of three managers.
+ * ContextVarContextManager must parent every span as the code nests;
+ * ZoneContextManager's and StackContextManager's orphans are reported with
+ * t.diagnostic, not asserted (they are the reason for the page).
  */
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, type TestContext, test } from 'node:test';
 import {
   BUNDLERS,
   type Bundler,
@@ -134,3 +142,144 @@ test(`ZoneContextManager in Chromium on the same native-async build: every span 
   // 2 traces that should hold everything, plus one stray trace per span started after an await.
   assert.equal(new Set(spans.map((s) => s.traceId)).size, 2 + 2 * STARTED_AFTER_AWAIT.length);
 });
+
+interface InteractionSpan extends SpanRecord {
+  scope: string;
+  interaction?: number;
+}
+
+/**
+ * What each kind of interaction span should be the child of, as the page's
+ * code nests them. A click span is a root, or the child of another click
+ * span of the same event: the user-interaction instrumentation nests the
+ * spans of one event's listeners, and the test driver listens to each click
+ * it makes (Playwright's hit-target check) before the page does.
+ */
+const INTERACTION_PARENT: Record<string, string | undefined> = {
+  click: 'click',
+  handle: 'click',
+  fetch: 'handle',
+  parse: 'handle',
+  xhr: 'handle',
+  render: 'handle',
+};
+const INSTRUMENTATION_KIND: Record<string, string> = {
+  '@opentelemetry/instrumentation-user-interaction': 'click',
+  '@opentelemetry/instrumentation-fetch': 'fetch',
+  '@opentelemetry/instrumentation-xml-http-request': 'xhr',
+};
+
+/** A span's kind in the interaction scenario; undefined for the document-load spans. */
+function kindOf(span: InteractionSpan): string | undefined {
+  return span.scope === 'page' ? span.name : INSTRUMENTATION_KIND[span.scope];
+}
+
+interface Nesting {
+  /** Spans of the interactions (every kind of INTERACTION_PARENT). */
+  interactionSpans: number;
+  /** Spans that should have a parent and have none: each starts a trace of its own. */
+  orphans: number;
+  /** Spans under a parent of the wrong kind, or under another interaction's handler span. */
+  misparented: number;
+  /** Handler spans that share their click span with another handler span. */
+  handlersSharingAClick: number;
+  /** Spans of each kind. */
+  kinds: Record<string, number>;
+}
+
+function nestingOf(spans: InteractionSpan[]): Nesting {
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const clicksOfHandlers = new Set<string>();
+  const kinds: Record<string, number> = {};
+  let interactionSpans = 0;
+  let orphans = 0;
+  let misparented = 0;
+  for (const span of spans) {
+    const kind = kindOf(span);
+    if (kind === undefined) continue;
+    interactionSpans++;
+    kinds[kind] = (kinds[kind] ?? 0) + 1;
+    const expected = INTERACTION_PARENT[kind];
+    const parent = span.parentSpanId === undefined ? undefined : byId.get(span.parentSpanId);
+    if (kind === 'click' && span.parentSpanId === undefined) {
+      // A click the person made starts a trace.
+    } else if (parent === undefined) {
+      orphans++;
+    } else if (kindOf(parent) !== expected || (expected === 'handle' && parent.interaction !== span.interaction)) {
+      misparented++;
+    } else if (kind === 'handle') {
+      clicksOfHandlers.add(parent.spanId);
+    }
+  }
+  const handlersSharingAClick = (kinds['handle'] ?? 0) - clicksOfHandlers.size;
+  return { interactionSpans, orphans, misparented, handlersSharingAClick, kinds };
+}
+
+const INTERACTIONS = 50;
+
+async function interactionSpansOf(page: string): Promise<InteractionSpan[]> {
+  const dir = tempDir('contextvars-otel-interactions-');
+  const server = await serve(dir, '<button id="target">target</button>');
+  try {
+    await bundle('esbuild', join(import.meta.dirname, 'pages', page), dir);
+    return await (chromium as Chromium).withPage(async (browserPage, problems) => {
+      await browserPage.goto(`http://127.0.0.1:${port(server)}/`);
+      await browserPage.waitForFunction(
+        'globalThis.otelReady === true && globalThis.otelSpans().some((s) => s.name === "documentLoad")',
+        undefined,
+        { timeout: 60_000 },
+      );
+      for (let i = 0; i < INTERACTIONS; i++) await browserPage.click('#target');
+      await browserPage.waitForFunction(
+        `globalThis.otelFinished() === ${INTERACTIONS} && ${JSON.stringify(Object.keys(INSTRUMENTATION_KIND))}.every(
+          (scope) => globalThis.otelSpans().filter((s) => s.scope === scope).length >= ${INTERACTIONS})`,
+        undefined,
+        { timeout: 120_000 },
+      );
+      assert.deepEqual(problems, []);
+      return browserPage.evaluate<InteractionSpan[]>('globalThis.otelSpans()');
+    });
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function report(t: TestContext, manager: string, spans: InteractionSpan[], nesting: Nesting): void {
+  t.diagnostic(
+    `${manager}: ${spans.length} spans (${nesting.interactionSpans} from the ${INTERACTIONS} interactions), ` +
+      `${nesting.orphans} orphaned, ${nesting.misparented} under a wrong parent, ` +
+      `${nesting.handlersSharingAClick} handler spans sharing a click span, ` +
+      `${new Set(spans.map((s) => s.traceId)).size} traces`,
+  );
+}
+
+test(`ContextVarContextManager, document-load, user-interaction, fetch and XHR instrumentations, ${INTERACTIONS} concurrent clicks with native await: every span parented as the code nests${suffix}`, {
+  skip: skipReason ?? false,
+}, async (t) => {
+  const spans = await interactionSpansOf('otel-interactions-contextvars.page.js');
+  const nesting = nestingOf(spans);
+  report(t, 'ContextVarContextManager', spans, nesting);
+  const { click, ...kinds } = nesting.kinds;
+  assert.ok(click !== undefined && click >= INTERACTIONS, `${click} click spans`);
+  const each = INTERACTIONS;
+  assert.deepEqual(kinds, { handle: each, fetch: each, parse: each, xhr: each, render: each });
+  assert.deepEqual(
+    { orphans: nesting.orphans, misparented: nesting.misparented, shared: nesting.handlersSharingAClick },
+    { orphans: 0, misparented: 0, shared: 0 },
+  );
+  const interactionTraces = new Set(spans.filter((s) => kindOf(s) !== undefined).map((s) => s.traceId));
+  assert.equal(interactionTraces.size, INTERACTIONS, 'one trace per click');
+});
+
+for (const [manager, page] of [
+  ['ZoneContextManager', 'otel-interactions-zone.page.js'],
+  ['StackContextManager', 'otel-interactions-stack.page.js'],
+] as const) {
+  test(`${manager} on the same build and scenario: its span and orphan counts, reported${suffix}`, {
+    skip: skipReason ?? false,
+  }, async (t) => {
+    const spans = await interactionSpansOf(page);
+    report(t, manager, spans, nestingOf(spans));
+  });
+}

@@ -1,5 +1,5 @@
 /**
- * Values follow await, timers, fetch, XHR, messages, observers and events in
+ * Values follow await, timers, fetch, XHR and events in
  * a real browser: pages/propagation.page.js bundled by each bundler of
  * BUNDLERS (Vite, esbuild, Rollup, webpack) with contextvars/bundler, run in
  * headless Chromium against a local 127.0.0.1 server; each case in the page

@@ -1,16 +1,19 @@
 // The browser storage's installation, in Node (which has Promise, timers,
-// queueMicrotask, EventTarget and MessageChannel too): two copies of the
+// queueMicrotask and EventTarget too): two copies of the
 // module share one cell and one installation, callbacks keep the scope of
 // their registration, and uninstall puts every original back. The behaviour
 // in a real browser is in test/browser/propagation.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-type BrowserModule = typeof import('../../src/runtime/browser.ts');
-const first = (await import('../../src/runtime/browser.ts')) as BrowserModule;
-// A second copy of the module, as a second copy of the library in one page would be.
-const secondCopy: string = new URL('../../src/runtime/browser.ts?copy=2', import.meta.url).href;
-const second = (await import(secondCopy)) as BrowserModule;
+import * as firstCell from '../../src/runtime/browser/cell.ts';
+import { createBrowserStorage } from '../../src/runtime/browser/storage.ts';
+import * as first from '../../src/runtime/browser/web-apis.ts';
+
+// A second copy of the modules, as a second copy of the library in one page would be.
+const copy = (path: string): string => new URL(`../../src/runtime/browser/${path}?copy=2`, import.meta.url).href;
+const secondCell = (await import(copy('cell.ts'))) as typeof firstCell;
+const second = (await import(copy('web-apis.ts'))) as typeof first;
 
 const natives = {
   // biome-ignore lint/suspicious/noThenProperty: the native Promise.prototype.then, kept to check the wrapping restores it
@@ -18,13 +21,13 @@ const natives = {
   setTimeout: globalThis.setTimeout,
   queueMicrotask: globalThis.queueMicrotask,
   addEventListener: EventTarget.prototype.addEventListener,
-  MessageChannel: globalThis.MessageChannel,
 };
 
 test('two copies share one cell and one installation; uninstall restores every original', async () => {
   assert.notEqual(first, second, 'two module instances');
-  assert.equal(first.cell, second.cell, 'one cell');
-  const storage = first.createBrowserStorage();
+  assert.notEqual(firstCell, secondCell, 'two module instances');
+  assert.equal(firstCell.cell, secondCell.cell, 'one cell');
+  const storage = createBrowserStorage();
   assert.equal(second.installBrowserPropagation(), false, 'the second copy finds it installed');
   assert.notEqual(Promise.prototype.then, natives.then);
   assert.notEqual(globalThis.setTimeout, natives.setTimeout);
@@ -50,7 +53,6 @@ test('two copies share one cell and one installation; uninstall restores every o
   assert.equal(globalThis.setTimeout, natives.setTimeout);
   assert.equal(globalThis.queueMicrotask, natives.queueMicrotask);
   assert.equal(EventTarget.prototype.addEventListener, natives.addEventListener);
-  assert.equal(globalThis.MessageChannel, natives.MessageChannel);
   assert.equal(first.installBrowserPropagation(), true, 'installs again after uninstall');
   first.uninstallBrowserPropagation();
   assert.equal(Promise.prototype.then, natives.then);

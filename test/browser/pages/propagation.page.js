@@ -3,16 +3,8 @@
 // await below rewritten by the transform. Results go to window.contextvarsResults;
 // the click cases run when the harness clicks #target (a trusted event).
 import { callLater, callSoon, Context, ContextVar, createTask, gather } from 'contextvars';
+import { assertEqual, runCase, runCases, test } from './cases.js';
 
-const cases = [];
-const test = (name, fn) => cases.push({ name, fn });
-const results = [];
-
-function assertEqual(actual, expected, what = 'value') {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
-}
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const isolated = (fn) => () => new Context().run(fn);
 const v = new ContextVar('v', { default: 'd' });
@@ -40,7 +32,7 @@ test('patching: installed once per page under a global symbol, reversible, and i
     Promise.prototype.then,
     globalThis.setTimeout,
     EventTarget.prototype.addEventListener,
-    globalThis.MessageChannel,
+    globalThis.MutationObserver,
   ];
   assertEqual(control.install(), false, 'a second install does nothing');
   assertEqual(Promise.prototype.then === patched[0], true, 'then unchanged by the second install');
@@ -49,7 +41,7 @@ test('patching: installed once per page under a global symbol, reversible, and i
     Promise.prototype.then,
     globalThis.setTimeout,
     EventTarget.prototype.addEventListener,
-    globalThis.MessageChannel,
+    globalThis.MutationObserver,
   ];
   assertEqual(
     native.map((f) => Function.prototype.toString.call(f).includes('[native code]')),
@@ -323,78 +315,6 @@ test(
 );
 
 test(
-  'MessageChannel: a message runs in the scope of its postMessage',
-  isolated(async () => {
-    const { port1, port2 } = new MessageChannel();
-    const seen = [];
-    const done = new Promise((resolve) => {
-      port2.onmessage = (e) => {
-        seen.push(`${e.data}:${v.get()}`);
-        if (seen.length === 2) resolve();
-      };
-    });
-    v.set('first');
-    port1.postMessage('a');
-    v.set('second');
-    port1.postMessage('b');
-    await done;
-    port1.close();
-    assertEqual(seen, ['a:first', 'b:second']);
-  }),
-);
-
-test(
-  'MutationObserver: the callback runs in the scope the observer was made in',
-  isolated(async () => {
-    v.set('made');
-    let seen;
-    const node = document.createElement('div');
-    const done = new Promise((resolve) => {
-      new MutationObserver(() => {
-        seen = v.get();
-        resolve();
-      }).observe(node, { attributes: true });
-    });
-    v.set('mutated');
-    node.setAttribute('data-x', '1');
-    await done;
-    assertEqual(seen, 'made');
-  }),
-);
-
-test(
-  'ResizeObserver and IntersectionObserver: callbacks run in the scope the observer was made in',
-  isolated(async () => {
-    const node = document.createElement('div');
-    document.body.append(node);
-    v.set('made');
-    const seen = [];
-    const done = Promise.all([
-      new Promise((resolve) => {
-        const o = new ResizeObserver(() => {
-          seen.push(`resize:${v.get()}`);
-          o.disconnect();
-          resolve();
-        });
-        o.observe(node);
-      }),
-      new Promise((resolve) => {
-        const o = new IntersectionObserver(() => {
-          seen.push(`intersection:${v.get()}`);
-          o.disconnect();
-          resolve();
-        });
-        o.observe(node);
-      }),
-    ]);
-    v.set('observed');
-    await done;
-    node.remove();
-    assertEqual(seen.sort(), ['intersection:made', 'resize:made']);
-  }),
-);
-
-test(
   "events: a synchronous dispatchEvent runs listeners in the dispatcher's scope, not the registration's",
   isolated(() => {
     const target = new EventTarget();
@@ -637,20 +557,8 @@ const clicked = new Promise((resolve) => {
 });
 
 void (async () => {
-  for (const { name, fn } of cases) {
-    try {
-      await fn();
-      results.push({ name, ok: true });
-    } catch (error) {
-      results.push({ name, ok: false, error: String(error?.stack ?? error) });
-    }
-  }
+  const results = await runCases();
   globalThis.contextvarsReady = true;
-  try {
-    assertEqual(await clicked, [true, 'd', 'click']);
-    results.push({ name: clickCase, ok: true });
-  } catch (error) {
-    results.push({ name: clickCase, ok: false, error: String(error) });
-  }
+  await runCase(results, clickCase, async () => assertEqual(await clicked, [true, 'd', 'click']));
   globalThis.contextvarsResults = results;
 })();

@@ -1,0 +1,28 @@
+/**
+ * The {@link ScopeStorage} for browsers, where no AsyncLocalStorage exists:
+ * the scope lives in the shared cell (./cell.ts), and the web APIs that
+ * schedule work are wrapped (./web-apis.ts) so that their callbacks run in
+ * the scope the TC39 AsyncContext web-integration notes give them (SEMANTICS
+ * S1 for schedulers). Native `await` goes through none of these APIs: code
+ * compiled with the `contextvars/bundler` transform saves the cell before
+ * each `await` and writes it back after.
+ *
+ * @module
+ */
+import type { ScopeStorage } from '../storage.ts';
+import { cell, runIn } from './cell.ts';
+import { installBrowserPropagation } from './web-apis.ts';
+
+/** The browser storage, on the shared cell; creating it installs the wrapping (once per page). */
+export function createBrowserStorage(): ScopeStorage {
+  installBrowserPropagation();
+  return {
+    kind: 'browser',
+    current: () => cell.c,
+    enter(scope) {
+      cell.c = scope;
+    },
+    run: (scope, fn, args) => runIn(scope, fn, undefined, args),
+    runDerived: (derive, a, b, fn, args) => runIn(derive(cell.c, a, b), fn, undefined, args),
+  };
+}
