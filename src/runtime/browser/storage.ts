@@ -2,8 +2,8 @@
  * The {@link ScopeStorage} for browsers, where no AsyncLocalStorage exists:
  * the scope lives in the shared cell (./cell.ts), and the web APIs that
  * schedule work are wrapped (./web-apis.ts) so that their callbacks run in
- * the scope the TC39 AsyncContext web-integration notes give them (SEMANTICS
- * S1 for schedulers). Native `await` goes through none of these APIs: code
+ * the scope the TC39 AsyncContext web-integration notes give them
+ * (docs/semantics.md, S1 for schedulers). Native `await` goes through none of these APIs: code
  * compiled with the `contextvars/bundler` transform saves the cell before
  * each `await` and writes it back after.
  *

@@ -5,7 +5,7 @@
  * - Schedulers (`Promise.prototype.then`, so `catch` and `finally`;
  *   `queueMicrotask`, `setTimeout`, `setInterval`, `requestAnimationFrame`,
  *   `requestIdleCallback`, `scheduler.postTask`): the callback runs in the
- *   scope current when it was registered (SEMANTICS S1).
+ *   scope current when it was registered (docs/semantics.md, S1).
  * - Observers (`MutationObserver`, `ResizeObserver`, `IntersectionObserver`,
  *   `PerformanceObserver`, `ReportingObserver`): the callback always runs in
  *   the empty context, as one call batches observations many pieces of
