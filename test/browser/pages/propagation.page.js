@@ -22,7 +22,7 @@ function random(seed) {
 }
 
 test('the library runs on the browser storage', () => {
-  const kind = globalThis[Symbol.for('contextvars.state.v2')]?.storage?.kind;
+  const kind = globalThis[Symbol.for('contextvars.state.v3')]?.storage?.kind;
   assertEqual(kind, 'browser', 'storage kind');
 });
 
