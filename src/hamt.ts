@@ -115,8 +115,8 @@ export interface HamtKey {
 
 type Node = BitmapNode | ArrayNode | CollisionNode;
 
-// Node kinds. Dispatching on this field is several times faster in V8 than
-// `instanceof` (measured on the lookup path), and narrows the Node union.
+// Node kinds. Dispatching on this field is faster in V8 than `instanceof`
+// (measured on the lookup path), and narrows the Node union.
 const BITMAP = 0;
 const ARRAY = 1;
 const COLLISION = 2;
@@ -169,8 +169,8 @@ function replaced<T>(array: readonly T[], cell: number, value: T): T[] {
 /**
  * A copy of `array` with the pair `a, b` inserted at `cell`. The copy is
  * allocated at its final length and filled by index: growing it by `push`
- * reallocates on the way and costs three times as much (ten inserts into
- * one node, Node 20 and 24).
+ * reallocates on the way (docs/performance.md, "Optimisations made with this
+ * benchmark", has the measurement).
  */
 function inserted(array: readonly unknown[], cell: number, a: unknown, b: unknown): unknown[] {
   const length = array.length;

@@ -10,7 +10,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { measureInChildren } from './await-chain.ts';
-import type { Measurement } from './harness.ts';
+import type { Measurement } from '../lib/harness.ts';
 
 const CHILD = fileURLToPath(new URL('./callback-chain-child.ts', import.meta.url));
 const LABELS: Record<string, string> = {

@@ -1,6 +1,6 @@
 /**
  * Child process of the HTTP benchmark: one node:http server on 127.0.0.1
- * running one variant, driven over the IPC channel by bench/http.ts.
+ * running one variant, driven over the IPC channel by bench/http/run.ts.
  *
  * Every variant answers the same request the same way: it makes a request
  * id, awaits one promise (a stand-in for a database call), schedules one
@@ -25,7 +25,7 @@
  * window and nothing else) and writes the profile to `file` at the end.
  * `{ type: 'exit' }`, or the channel closing, ends the process.
  *
- * Usage: node --expose-gc --import tsx bench/http-server.ts <variant>
+ * Usage: node --expose-gc --import tsx bench/http/server.ts <variant>
  *
  * @module
  */
@@ -116,7 +116,7 @@ async function rawAls(kind: 'run' | 'enterWith'): Promise<Available> {
 
 /** The library's one-liner: `requestId.set(id)` at the top of the handler. */
 async function librarySet(): Promise<Available> {
-  const { ContextVar } = await import('../src/index.ts');
+  const { ContextVar } = await import('../../src/index.ts');
   const requestId = new ContextVar<string>('requestId', { default: '-' });
   const log = (message: string): unknown => write(requestId.get(), message);
   async function handle(res: http.ServerResponse, id: string): Promise<void> {
@@ -134,7 +134,7 @@ async function librarySet(): Promise<Available> {
 
 /** Every request in a fresh Context, the id set inside it. */
 async function libraryContextRun(): Promise<Available> {
-  const { Context, ContextVar } = await import('../src/index.ts');
+  const { Context, ContextVar } = await import('../../src/index.ts');
   const requestId = new ContextVar<string>('requestId', { default: '-' });
   const log = (message: string): unknown => write(requestId.get(), message);
   async function handle(res: http.ServerResponse, id: string): Promise<void> {
@@ -185,7 +185,7 @@ function tenVariableSteps(
  * around a step (authenticate across the await, render, schedule the reply).
  */
 async function libraryTenVariables(scoping: 'run' | 'using'): Promise<Available> {
-  const { ContextVar } = await import('../src/index.ts');
+  const { ContextVar } = await import('../../src/index.ts');
   type Run = <A extends unknown[], R>(value: string, fn: (...args: A) => R, ...args: A) => R;
   const hasRun = typeof (ContextVar.prototype as { run?: unknown }).run === 'function';
   if (scoping === 'run' && !hasRun) return { skipped: 'ContextVar.prototype.run is not available' };
@@ -323,9 +323,9 @@ interface AsyncContextModule {
 
 /** Where the `contextvars/async-context` entry's source may live; the first that exists is used. */
 const ASYNC_CONTEXT_SOURCES = [
-  '../src/async-context.ts',
-  '../src/async-context/index.ts',
-  '../src/integrations/async-context.ts',
+  '../../src/async-context.ts',
+  '../../src/async-context/index.ts',
+  '../../src/integrations/async-context.ts',
 ];
 
 /** The TC39 facade: `AsyncContext.Variable.prototype.run` per request. */
@@ -403,7 +403,7 @@ const variant = process.argv[2] ?? '';
 const make = VARIANTS[variant];
 if (make === undefined) throw new TypeError(`unknown variant '${variant}'; known: ${Object.keys(VARIANTS).join(', ')}`);
 if (process.send === undefined)
-  throw new Error('bench/http-server.ts runs as a child of bench/http.ts (it needs an IPC channel)');
+  throw new Error('bench/http/server.ts runs as a child of bench/http/run.ts (it needs an IPC channel)');
 
 const available = await make();
 if ('skipped' in available) {

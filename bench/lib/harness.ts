@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { seededRandom } from '../test/support/random.ts';
+import { seededRandom } from '../../tools/random.ts';
 
 /** One timed operation. `op(i)` is called with the iteration number. */
 export interface BenchCase {
@@ -164,8 +164,8 @@ export interface ExternalCases {
  * shuffled order (a fixed seed), so that no case always runs right after the
  * same one: what a case leaves behind (garbage, cache lines, a busy core) then
  * falls on every other case alike. (Rotating one order instead kept every
- * case behind the same neighbour; an A/A run of two identical copies read
- * 1.37x on one row.) The external cases, if any, take one more slot of every
+ * case behind the same neighbour, and an A/A run of two identical copies
+ * did not read 1.) The external cases, if any, take one more slot of every
  * round.
  */
 export function measureGroup(

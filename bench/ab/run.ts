@@ -13,7 +13,7 @@
  * create`) into temporary directories, with their process-wide keys
  * (`Symbol.for('contextvars.…')`) renamed, so that the copies share no store.
  * The copy loaded first measures differently from the one loaded second
- * (up to 1.3x for the `run` rows on Node 20), so two child processes measure
+ * (docs/performance.md, "Measurements behind the tools"), so two child processes measure
  * them in opposite load orders, and the reported ratio is the geometric mean
  * of the two orders' ratios (each order's ratio is printed beside it).
  *
@@ -25,9 +25,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL as toUrl } from 'node:url';
-import { type BenchCase, hasGc, measureGroup, type Measurement, pairedRatio, sinkValue } from './harness.ts';
+import { type BenchCase, hasGc, measureGroup, type Measurement, pairedRatio, sinkValue } from '../lib/harness.ts';
 
-type Library = typeof import('../src/index.ts');
+type Library = typeof import('../../src/index.ts');
 
 const { values: flags } = parseArgs({
   options: {
@@ -66,7 +66,7 @@ function exportRevision(revision: string, tag: string): string {
  * Compiles `body` (an expression of `i` and the names in `scope`) into an op
  * of its own: closures made from one function literal share their type
  * feedback in V8, so one op literal called with both copies' ContextVars
- * would be polymorphic on one side only (an A/A run read 1.37x on get()).
+ * would be polymorphic on one side only, and an A/A run would not read 1.
  */
 function compile(body: string, scope: Record<string, unknown>): (i: number) => unknown {
   const names = Object.keys(scope);
@@ -181,8 +181,8 @@ async function measureChild(first: string, second: string): Promise<void> {
  */
 function compilerSettings(roots: readonly string[]): string {
   const file = join(roots[0]!, 'tsconfig.ab.json');
-  const repo = fileURLToPath(new URL('..', import.meta.url));
-  const include = [join(repo, 'src'), join(repo, 'bench'), join(repo, 'test'), ...roots.map((r) => join(r, 'src'))];
+  const repo = fileURLToPath(new URL('../..', import.meta.url));
+  const include = [join(repo, 'src'), join(repo, 'bench'), join(repo, 'tools'), ...roots.map((r) => join(r, 'src'))];
   writeFileSync(file, JSON.stringify({ extends: join(repo, 'tsconfig.json'), include }));
   return file;
 }

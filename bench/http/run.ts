@@ -4,9 +4,9 @@
  * next to the same server with no context, with a raw AsyncLocalStorage and
  * with cls-hooked.
  *
- * Every variant (see bench/http-server.ts) is its own server process on
+ * Every variant (see bench/http/server.ts) is its own server process on
  * 127.0.0.1; autocannon loads one at a time from another process
- * (bench/http-load.ts); with `taskset` the servers share one core and the
+ * (bench/http/load.ts); with `taskset` the servers share one core and the
  * load generator has the other. Rounds interleave the variants, each round
  * in its own shuffled order (seeded), so that a burst of load from elsewhere
  * hits them alike and no variant always follows the same one; each
@@ -20,7 +20,7 @@
  *   --quick              1 round of 0.2 s per variant, no warm-up, 10 connections; writes http-<version>.quick.tmp.json
  *   --rounds <n>         rounds (default 8)
  *   --seconds <s>        load per variant and round (default 2: a server's first half second after
- *                        an idle spell costs 2-3x the CPU per request, and shorter windows report that)
+ *                        an idle spell costs more CPU per request, and shorter windows report that)
  *   --warmup <s>         load per server before the first round (default 3)
  *   --connections <n>    concurrent connections (default 50)
  *   --pipelining <n>     requests in flight per connection (default 1: none)
@@ -37,13 +37,13 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { storageKind } from '../src/scope.ts';
-import { seededRandom } from '../test/support/random.ts';
-import { median, relativeSpread, pairedRatio, shuffle, type Measurement } from './harness.ts';
-import type { LoadRequest, LoadResult } from './http-load.ts';
-import { summarise, type CpuProfile } from './http-profile.ts';
-import { comparisonRecord, formatNs, limitText, machineRecord, percent, table } from './report.ts';
-import { compare, type Comparison, type ComparisonSpec } from './targets.ts';
+import { storageKind } from '../../src/scope.ts';
+import { seededRandom } from '../../tools/random.ts';
+import { median, relativeSpread, pairedRatio, shuffle, type Measurement } from '../lib/harness.ts';
+import type { LoadRequest, LoadResult } from './load.ts';
+import { summarise, type CpuProfile } from './profile.ts';
+import { comparisonRecord, formatNs, limitText, machineRecord, percent, table } from '../lib/report.ts';
+import { compare, type Comparison, type ComparisonSpec } from '../lib/targets.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -75,8 +75,8 @@ const connections = positive('connections', flags.connections, quick ? 10 : 50, 
 const pipelining = positive('pipelining', flags.pipelining, 1, true);
 /**
  * Load before the first round, so that every server is optimised before it is
- * measured (a cold server costs 2-4x the CPU per request for its first
- * ~20,000 requests).
+ * measured (a cold server costs several times the CPU per request for its
+ * first requests: docs/performance.md, "Measurements behind the tools").
  */
 const warmupSeconds = positive('warmup', flags.warmup, quick ? 0 : 3, false);
 const profiled = flags.profile ?? [];
@@ -113,10 +113,10 @@ for (const id of [...(flags.only ?? []), ...profiled]) {
 const only = flags.only ?? [];
 const selected = VARIANTS.filter((v) => only.length === 0 || only.includes(v.id) || BASELINES.includes(v.id));
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const SERVER = fileURLToPath(new URL('./http-server.ts', import.meta.url));
-const LOAD = fileURLToPath(new URL('./http-load.ts', import.meta.url));
-const resultsDirectory = fileURLToPath(new URL('./results/', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
+const LOAD = fileURLToPath(new URL('./load.ts', import.meta.url));
+const resultsDirectory = fileURLToPath(new URL('../results/', import.meta.url));
 const defaultName = `http-${process.version}${quick ? '.quick' : ''}${only.length > 0 ? '.partial' : ''}`;
 const outFile = resolve(flags.out ?? `${resultsDirectory}${defaultName}${quick || only.length > 0 ? '.tmp' : ''}.json`);
 

@@ -1,5 +1,5 @@
 """CPython's C contextvars, timed with timeit on the same operations as the
-JavaScript suite (case ids as in bench/context-ops.ts). bench/cpython.ts
+JavaScript suite (case ids as in bench/core/context-ops.ts). bench/core/cpython.ts
 starts this once as a server (`--serve <request fifo> <response fifo>`) and
 asks for one round at a time, between the JavaScript batches of the same
 round, so both languages see the same machine load.

@@ -4,14 +4,14 @@
  * its ratios to "no context" and raw `als.run`, requests per second, and the
  * targets.
  *
- * Usage: node --import tsx bench/http-compare.ts [report.json ...]
+ * Usage: npm run bench:http:compare [-- report.json ...]
  * (default: every bench/results/http-v*.json that is not a .tmp.json)
  *
  * @module
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { percent } from './report.ts';
+import { percent } from '../lib/report.ts';
 
 interface Report {
   node: string;
@@ -32,7 +32,7 @@ interface Report {
   skippedTargets: string[];
 }
 
-const directory = fileURLToPath(new URL('./results/', import.meta.url));
+const directory = fileURLToPath(new URL('../results/', import.meta.url));
 const files =
   process.argv.length > 2
     ? process.argv.slice(2)

@@ -3,7 +3,7 @@
  * Markdown table of docs/performance.md: every target ratio and the headline
  * ns/op, one column per report.
  *
- * Usage: node --import tsx bench/compare.ts [report.json ...]
+ * Usage: npm run bench:compare [-- report.json ...]
  * (default: every bench/results/v*.json that is not a .tmp.json)
  *
  * @module
@@ -19,7 +19,7 @@ interface Report {
   comparisons: { id: string; label: string; ratio: number; limit?: number; strict?: boolean; pass?: boolean }[];
 }
 
-const directory = fileURLToPath(new URL('./results/', import.meta.url));
+const directory = fileURLToPath(new URL('../results/', import.meta.url));
 const files =
   process.argv.length > 2
     ? process.argv.slice(2)

@@ -5,12 +5,12 @@
  * promise hook for the rest of the process, so "no ALS" cannot be measured
  * after the other two in the same process.
  *
- * Usage: node --expose-gc --import tsx bench/await-chain-child.ts <library|als|none> <awaits> <repeats> [cpu|wall]
+ * Usage: node --expose-gc --import tsx bench/core/await-chain-child.ts <library|als|none> <awaits> <repeats> [cpu|wall]
  *
  * @module
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { now, useClock } from './harness.ts';
+import { now, useClock } from '../lib/harness.ts';
 
 type Mode = 'library' | 'als' | 'none';
 
@@ -49,7 +49,7 @@ async function makeRunner(): Promise<(count: number) => Promise<number>> {
         return total;
       });
   }
-  const { Context, ContextVar } = await import('../src/index.ts');
+  const { Context, ContextVar } = await import('../../src/index.ts');
   const vars = Array.from({ length: VARIABLES }, (_, i) => new ContextVar<number>(`v${i}`));
   const context = new Context();
   context.run(() => {

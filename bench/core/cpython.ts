@@ -1,6 +1,6 @@
 /**
  * CPython's C implementation of contextvars, on the same machine in the same
- * run: bench/cpython_contextvars.py times it with timeit. It is started once
+ * run: bench/core/cpython_contextvars.py times it with timeit. It is started once
  * as a server on two FIFOs and asked for one round at a time, which the
  * harness interleaves with the JavaScript rounds of the same group, so the
  * ratios pair samples taken under the same machine load.
@@ -17,7 +17,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ClockKind } from './harness.ts';
+import type { ClockKind } from '../lib/harness.ts';
 
 const SCRIPT = fileURLToPath(new URL('./cpython_contextvars.py', import.meta.url));
 

@@ -5,7 +5,7 @@
  * channel runs one bounded autocannon run and answers `{ type: 'loaded', ... }`;
  * `{ type: 'ready' }` says the child has loaded autocannon.
  *
- * Usage: forked by bench/http.ts.
+ * Usage: forked by bench/http/run.ts.
  *
  * @module
  */
@@ -31,7 +31,7 @@ export interface LoadResult {
 }
 
 if (process.send === undefined)
-  throw new Error('bench/http-load.ts runs as a child of bench/http.ts (it needs an IPC channel)');
+  throw new Error('bench/http/load.ts runs as a child of bench/http/run.ts (it needs an IPC channel)');
 
 process.on('message', (message: LoadRequest) => {
   if (message.type !== 'load') return;

@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { transform, build } from 'esbuild';
-import { port, repo, serve, skipReason, tempDir, withChromium } from '../test/browser/harness.ts';
-import { transformAsync } from '../src/bundler/transform.ts';
+import { port, repo, serve, skipReason, tempDir, withChromium } from '../../tools/chromium.ts';
+import { transformAsync } from '../../src/bundler/transform.ts';
 
 const { values: flags } = parseArgs({
   options: { n: { type: 'string', default: '200000' }, loads: { type: 'string', default: '5' } },
@@ -98,7 +98,7 @@ async function timings(): Promise<void> {
   copyFileSync(join(dir, 'chains.js'), join(dir, 'chains-transformed.js'));
   const out = join(dir, 'out');
   mkdirSync(out);
-  const plugins = await import('../src/bundler/index.ts');
+  const plugins = await import('../../src/bundler/index.ts');
   await build({
     entryPoints: [join(dir, 'await-chain.page.js')],
     bundle: true,

@@ -5,7 +5,7 @@
  * value with the library (`v.set`) or with raw AsyncLocalStorage
  * (`enterWith`). Prints one JSON line: ns per callback (or request).
  *
- * Usage: node --expose-gc --import tsx bench/callback-chain-child.ts <mode> <count> <repeats> [cpu|wall]
+ * Usage: node --expose-gc --import tsx bench/core/callback-chain-child.ts <mode> <count> <repeats> [cpu|wall]
  *   mode: library.immediate | als.immediate | library.http | als.http
  *
  * @module
@@ -13,7 +13,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { now, useClock } from './harness.ts';
+import { now, useClock } from '../lib/harness.ts';
 
 const CALLBACK_MODES = ['library.immediate', 'als.immediate', 'library.http', 'als.http'] as const;
 type Mode = (typeof CALLBACK_MODES)[number];
@@ -42,7 +42,7 @@ async function makeSetter(): Promise<(i: number) => void> {
     const als = new AsyncLocalStorage<{ readonly i: number }>();
     return (i) => als.enterWith({ i });
   }
-  const { ContextVar } = await import('../src/index.ts');
+  const { ContextVar } = await import('../../src/index.ts');
   const v = new ContextVar<number>('v', { default: -1 });
   const fresh = mode === 'library.http';
   return (i) => {

@@ -21,7 +21,7 @@ import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { storageKind } from '../src/scope.ts';
+import { storageKind } from '../../src/scope.ts';
 import { measureCallbackChains } from './callback-chain.ts';
 import { measureAwaitChain } from './await-chain.ts';
 import { contextGroups } from './context-ops.ts';
@@ -36,9 +36,9 @@ import {
   useClock,
   type ExternalCases,
   type Measurement,
-} from './harness.ts';
-import { comparisonRecord, formatNs, limitText, machineRecord, percent, table } from './report.ts';
-import { compare, type Comparison } from './targets.ts';
+} from '../lib/harness.ts';
+import { comparisonRecord, formatNs, limitText, machineRecord, percent, table } from '../lib/report.ts';
+import { compare, type Comparison } from '../lib/targets.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -63,7 +63,7 @@ const maxReruns = quick || flags.rounds !== undefined ? 0 : 2;
 /** Above this spread (half the interquartile range over the median), a row counts as noisy. */
 const NOISY = 0.15;
 
-const resultsDirectory = fileURLToPath(new URL('./results/', import.meta.url));
+const resultsDirectory = fileURLToPath(new URL('../results/', import.meta.url));
 const defaultName = `${process.version}${quick ? '.quick' : ''}${only.length > 0 ? '.partial' : ''}`;
 const outFile = resolve(flags.out ?? `${resultsDirectory}${defaultName}${quick || only.length > 0 ? '.tmp' : ''}.json`);
 

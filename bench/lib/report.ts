@@ -1,11 +1,11 @@
 /**
  * Formatting shared by the benchmark scripts: numbers, spreads and Markdown
- * tables as bench/run.ts and bench/http.ts print them.
+ * tables as bench/core/run.ts and bench/http/run.ts print them.
  *
  * @module
  */
 import { cpus } from 'node:os';
-import { storageKind } from '../src/scope.ts';
+import { storageKind } from '../../src/scope.ts';
 import type { Comparison } from './targets.ts';
 
 /** What every JSON report says of the machine and runtime it was measured on. */

@@ -52,7 +52,7 @@ export interface ProfileSummary {
   readonly functions: FunctionCost[];
 }
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const IDLE = new Set(['(idle)', '(root)']);
 
 function categoryOf(name: string, url: string): Category {

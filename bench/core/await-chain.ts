@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { clockName, median, relativeSpread, type Measurement } from './harness.ts';
+import { clockName, median, relativeSpread, type Measurement } from '../lib/harness.ts';
 
 const CHILD = fileURLToPath(new URL('./await-chain-child.ts', import.meta.url));
 export const AWAIT_MODES = ['library', 'als', 'none'] as const;

@@ -6,14 +6,14 @@
  * @module
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { AsyncContext } from '../src/async-context.ts';
-import { Context, ContextVar, copyContext } from '../src/index.ts';
-import type { BenchCase } from './harness.ts';
+import { AsyncContext } from '../../src/async-context.ts';
+import { Context, ContextVar, copyContext } from '../../src/index.ts';
+import type { BenchCase } from '../lib/harness.ts';
 
 export interface BenchGroup {
   readonly name: string;
   readonly cases: BenchCase[];
-  /** Ids of the cases CPython also runs (bench/cpython_contextvars.py), for comparison in the same rounds. */
+  /** Ids of the cases CPython also runs (bench/core/cpython_contextvars.py), for comparison in the same rounds. */
   readonly cpython?: readonly string[];
 }
 

@@ -5,9 +5,9 @@
  * @module
  */
 import { Map as ImmutableMap } from 'immutable';
-import { ContextVar } from '../src/index.ts';
-import { Hamt, type HamtKey } from '../src/hamt.ts';
-import type { BenchCase } from './harness.ts';
+import { ContextVar } from '../../src/index.ts';
+import { Hamt, type HamtKey } from '../../src/hamt.ts';
+import type { BenchCase } from '../lib/harness.ts';
 import type { BenchGroup } from './context-ops.ts';
 
 export const HAMT_SIZES = [1, 8, 64, 1024, 100000] as const;
