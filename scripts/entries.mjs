@@ -18,11 +18,11 @@ export const entries = [
   { subpath: './opentelemetry', source: 'src/integrations/opentelemetry.ts', browser: true },
   { subpath: './logging', source: 'src/integrations/logging.ts', browser: true },
   { subpath: './worker', source: 'src/integrations/worker.ts' },
-  { subpath: './async-context', source: 'src/async-context.ts', browser: true },
+  { subpath: './async-context', source: 'src/async-context/index.ts', browser: true },
   // Defines globalThis.AsyncContext when imported: package.json lists it under `sideEffects`.
   {
     subpath: './async-context/global',
-    source: 'src/async-context-global.ts',
+    source: 'src/async-context/global.ts',
     name: 'async-context-global',
     browser: true,
   },

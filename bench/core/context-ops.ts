@@ -6,7 +6,7 @@
  * @module
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { AsyncContext } from '../../src/async-context.ts';
+import { AsyncContext } from '../../src/async-context/index.ts';
 import { Context, ContextVar, copyContext } from '../../src/index.ts';
 import type { BenchCase } from '../lib/harness.ts';
 

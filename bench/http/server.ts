@@ -29,12 +29,11 @@
  *
  * @module
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { Session, type Profiler } from 'node:inspector';
 import { findSourceMap } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 type Available = { readonly handler: Handler } | { readonly skipped: string };
@@ -311,32 +310,10 @@ async function clsHooked(): Promise<Available> {
   };
 }
 
-interface AsyncContextVariable {
-  run<A extends unknown[], R>(value: string, fn: (...args: A) => R, ...args: A): R;
-  get(): string | undefined;
-}
-interface AsyncContextModule {
-  readonly AsyncContext?: {
-    readonly Variable: new (options?: { name?: string; defaultValue?: string }) => AsyncContextVariable;
-  };
-}
-
-/** Where the `contextvars/async-context` entry's source may live; the first that exists is used. */
-const ASYNC_CONTEXT_SOURCES = [
-  '../../src/async-context.ts',
-  '../../src/async-context/index.ts',
-  '../../src/integrations/async-context.ts',
-];
-
 /** The TC39 facade: `AsyncContext.Variable.prototype.run` per request. */
 async function asyncContextVariable(): Promise<Available> {
-  const source = ASYNC_CONTEXT_SOURCES.find((candidate) =>
-    existsSync(fileURLToPath(new URL(candidate, import.meta.url))),
-  );
-  if (source === undefined) return { skipped: 'the contextvars/async-context entry is not available' };
-  const module = (await import(source)) as AsyncContextModule;
-  if (module.AsyncContext === undefined) return { skipped: `${source} does not export AsyncContext` };
-  const requestId = new module.AsyncContext.Variable({ name: 'requestId', defaultValue: '-' });
+  const { AsyncContext } = await import('../../src/async-context/index.ts');
+  const requestId = new AsyncContext.Variable({ name: 'requestId', defaultValue: '-' });
   const log = (message: string): unknown => write(requestId.get(), message);
   async function handle(res: http.ServerResponse, id: string): Promise<void> {
     const user = await loadUser(id);

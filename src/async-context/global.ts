@@ -14,7 +14,7 @@
  *
  * @module contextvars/async-context/global
  */
-import { AsyncContext as ours, type AsyncContextNamespace } from './async-context.ts';
+import { AsyncContext as ours, type AsyncContextNamespace } from './index.ts';
 
 declare global {
   /** TC39 AsyncContext: the runtime's own, or contextvars' (installed by `contextvars/async-context/global`). */

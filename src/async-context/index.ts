@@ -23,13 +23,13 @@
  *
  * @module contextvars/async-context
  */
-import { Snapshot, type AsyncContextSnapshot, type AsyncContextSnapshotConstructor } from './async-context/snapshot.ts';
+import { Snapshot, type AsyncContextSnapshot, type AsyncContextSnapshotConstructor } from './snapshot.ts';
 import {
   Variable,
   type AsyncContextVariable,
   type AsyncContextVariableConstructor,
   type AsyncContextVariableOptions,
-} from './async-context/variable.ts';
+} from './variable.ts';
 
 /**
  * The shape of the `AsyncContext` namespace object.
@@ -79,10 +79,10 @@ export declare namespace AsyncContext {
   export type VariableOptions<T> = AsyncContextVariableOptions<T>;
 }
 
-export { bindGenerator } from './async-context/generator.ts';
-export type { AsyncContextSnapshot, AsyncContextSnapshotConstructor } from './async-context/snapshot.ts';
+export { bindGenerator } from './generator.ts';
+export type { AsyncContextSnapshot, AsyncContextSnapshotConstructor } from './snapshot.ts';
 export type {
   AsyncContextVariable,
   AsyncContextVariableConstructor,
   AsyncContextVariableOptions,
-} from './async-context/variable.ts';
+} from './variable.ts';
