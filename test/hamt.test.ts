@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
-import { Hamt, __checkInvariants, __dump } from '../src/hamt.ts';
+import { Hamt } from '../src/hamt.ts';
+import { __checkInvariants, __dump } from './support/hamt-debug.ts';
 import { HashKey } from './support/hash-key.ts';
 import { TEST_SEED } from './support/random.ts';
 
