@@ -26,7 +26,7 @@ export default defineConfig([
       // integrations import the core from ../index.ts.
       ...tsupEntries(),
       // Not exported: the script contextvars/worker starts in each Worker (found beside it in dist/).
-      'worker-thread': 'src/integrations/worker-thread.ts',
+      'worker-thread': 'src/integrations/worker/worker-thread.ts',
     },
     // One copy of the core per format: the entries share it through chunks, in CommonJS too,
     // so a ContextVar from require('contextvars') is the class require('contextvars/worker') knows.

@@ -8,7 +8,7 @@
  */
 import { createContextKey, ROOT_CONTEXT } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { ContextVarContextManager } from '../../src/integrations/opentelemetry.ts';
+import { ContextVarContextManager } from '../../src/integrations/opentelemetry/index.ts';
 import type { BenchGroup } from './context-ops.ts';
 
 /** `manager.with(ctx, fn)` on both managers, each inside a context it entered first (as in a traced request). */

@@ -18,7 +18,7 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
 import { callLater, ContextVar, copyContext, createTask, gather } from '../../../src/index.ts';
-import { ContextVarContextManager } from '../../../src/integrations/opentelemetry.ts';
+import { ContextVarContextManager } from '../../../src/integrations/opentelemetry/index.ts';
 import { listen } from '../../../examples/http.ts';
 import { inSpan } from '../../../examples/opentelemetry.ts';
 

@@ -12,7 +12,7 @@
  * @module
  */
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { Context } from '../index.ts';
+import { Context } from '../../index.ts';
 import {
   encodeThrown,
   firstLine,
@@ -22,7 +22,7 @@ import {
   type HeldRequest,
   type TaskReply,
   type TaskRequest,
-} from './worker-protocol.ts';
+} from './protocol.ts';
 
 async function callTask(request: TaskRequest): Promise<unknown> {
   const namespace = (await import(request.module)) as Record<string, unknown>;

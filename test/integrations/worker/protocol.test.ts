@@ -1,5 +1,5 @@
 /**
- * How a thrown value travels between threads (src/integrations/worker-protocol.ts),
+ * How a thrown value travels between threads (src/integrations/worker/protocol.ts),
  * unit-tested on the sources: what the calling thread rebuilds from what a
  * task threw, for the values and errors that structured clone alone would
  * mangle or refuse, and for errors whose parts cannot even be read.
@@ -13,7 +13,7 @@ import {
   firstLine,
   type EncodedError,
   type EncodedThrown,
-} from '../../src/integrations/worker-protocol.ts';
+} from '../../../src/integrations/worker/protocol.ts';
 
 /** What the calling thread gets: encoded, posted (structured clone), decoded. */
 function roundTrip(thrown: unknown, what = 'the task'): unknown {

@@ -19,7 +19,7 @@
  * @module
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { ContextVar } from '../index.ts';
+import type { ContextVar } from '../../index.ts';
 
 const REGISTRY = Symbol.for('contextvars.worker.sharedVariables.v1');
 

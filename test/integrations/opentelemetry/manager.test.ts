@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { context, createContextKey, ROOT_CONTEXT, type Context as OtelContext } from '@opentelemetry/api';
 import { Context } from '../../../src/index.ts';
-import { ContextVarContextManager } from '../../../src/integrations/opentelemetry.ts';
+import { ContextVarContextManager } from '../../../src/integrations/opentelemetry/index.ts';
 
 /** The original passes plain strings as contexts in several cases; the manager stores any value. */
 const scope = (name: string): OtelContext => name as unknown as OtelContext;
