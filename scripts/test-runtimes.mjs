@@ -45,11 +45,11 @@ const KNOWN_FAILURES = {
 /** The conformance, async and AsyncContext suites, the core API's own suites and the callback-scoping check: what Bun and Deno run. */
 const portableFiles = () => [
   ...testFiles('test/conformance'),
-  ...testFiles('test/async'),
+  ...testFiles('test/core/async'),
   ...testFiles('test/async-context'),
-  'test/context.test.ts',
-  'test/context-var.test.ts',
-  'test/errors.test.ts',
+  'test/core/context.test.ts',
+  'test/core/context-var.test.ts',
+  'test/core/errors.test.ts',
   'test/tasks.test.ts',
   'test/runtime/callback-scoping.test.ts',
 ];

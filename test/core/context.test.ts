@@ -1,7 +1,7 @@
 /** Context beyond the CPython port: how it behaves as a read-only Map. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Context, ContextVar } from '../src/index.ts';
+import { Context, ContextVar } from '../../src/index.ts';
 
 test('Context is a read-only Map: forEach, iteration, size and no mutators', () => {
   const a = new ContextVar('a');

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
-import { Context, ContextVar, copyContext, Token, TokenUsedError, TokenVarMismatchError } from '../src/index.ts';
+import { Context, ContextVar, copyContext, Token, TokenUsedError, TokenVarMismatchError } from '../../src/index.ts';
 
 function revokedProxy(): object {
   const { proxy, revoke } = Proxy.revocable({}, {});

@@ -20,8 +20,8 @@ import {
   gather,
   TokenContextError,
   TokenUsedError,
-} from '../../src/index.ts';
-import { seeded } from '../support/random.ts';
+} from '../../../src/index.ts';
+import { seeded } from '../../support/random.ts';
 
 const v = new ContextVar<unknown>('v', { default: 'd' });
 

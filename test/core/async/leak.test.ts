@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { callSoon, Context, ContextVar, createTask } from '../../src/index.ts';
-import { currentScope } from '../../src/scope.ts';
-import { collectAndSettle } from '../support/gc.ts';
+import { callSoon, Context, ContextVar, createTask } from '../../../src/index.ts';
+import { currentScope } from '../../../src/scope.ts';
+import { collectAndSettle } from '../../support/gc.ts';
 
 const COUNT = 100_000;
 const BATCH = 1_000;

@@ -7,7 +7,7 @@ import {
   TokenContextError,
   TokenUsedError,
   TokenVarMismatchError,
-} from '../src/index.ts';
+} from '../../src/index.ts';
 
 test('errors are exported classes with stable names', () => {
   for (const [Cls, name] of [

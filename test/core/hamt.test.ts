@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 
-import { Hamt } from '../src/hamt.ts';
-import { __checkInvariants, __dump } from './support/hamt-debug.ts';
-import { HashKey } from './support/hash-key.ts';
-import { TEST_SEED } from './support/random.ts';
+import { Hamt } from '../../src/hamt.ts';
+import { __checkInvariants, __dump } from '../support/hamt-debug.ts';
+import { HashKey } from '../support/hash-key.ts';
+import { TEST_SEED } from '../support/random.ts';
 
 type Map_ = Hamt<HashKey, unknown>;
 

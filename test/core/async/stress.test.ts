@@ -11,8 +11,8 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Context, ContextVar, createTask } from '../../src/index.ts';
-import { type Random, seeded } from '../support/random.ts';
+import { Context, ContextVar, createTask } from '../../../src/index.ts';
+import { type Random, seeded } from '../../support/random.ts';
 
 const FLOWS = 10_000;
 const SOCKET_EVERY = 20; // 500 of the flows also talk over a socket
