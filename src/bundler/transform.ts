@@ -21,7 +21,7 @@
  * Before suspending, the job's own scope B is put back, so code that runs
  * next in this job (the caller of a resumed generator, an untransformed
  * continuation) does not see this function's values; the synchronous prefix
- * leaves its scope to the caller, as on Node (SEMANTICS D1). When an `await`
+ * leaves its scope to the caller, as on Node (docs/semantics.md, D1). When an `await`
  * throws, S is still set: every `catch` and `finally` block of the function
  * starts by restoring it, and the function body is wrapped in a `finally`
  * that puts B back when a resumed function returns or throws.
