@@ -24,8 +24,33 @@ import {
   type TaskRequest,
 } from './protocol.ts';
 
+/**
+ * The error for a task module this runtime cannot load at all, such as
+ * TypeScript on a Node.js that does not strip types (20, and 22 before
+ * 22.18 without --experimental-strip-types): it names the cause and what to
+ * do. A loader such as tsx in the main thread does not reach worker threads.
+ * Any other failure to import is left as it is.
+ */
+function unloadable(module: string, error: unknown): unknown {
+  if ((error as { code?: unknown } | null)?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') return error;
+  const extension = /\.[^./]+$/.exec(new URL(module).pathname)?.[0] ?? 'this kind of';
+  const remedy = /^\.[cm]?tsx?$/.test(extension)
+    ? 'compile it to JavaScript and pass the .js file, or run on a Node.js that strips TypeScript types ' +
+      'itself (22.18+, 23.6+); a loader such as tsx in the main thread does not reach worker threads'
+    : 'pass a .js, .mjs or .cjs module';
+  const message =
+    `the task module ${module} cannot be loaded in a worker thread: ` +
+    `Node.js ${process.version} does not run ${extension} files (${firstLine(error)}): ${remedy}`;
+  return Object.assign(new TypeError(message, { cause: error }), { code: 'ERR_UNKNOWN_FILE_EXTENSION' });
+}
+
 async function callTask(request: TaskRequest): Promise<unknown> {
-  const namespace = (await import(request.module)) as Record<string, unknown>;
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = (await import(request.module)) as Record<string, unknown>;
+  } catch (error) {
+    throw unloadable(request.module, error);
+  }
   // A CommonJS module's exports may only be reachable through `default`.
   const commonjs = namespace['default'] as Record<string, unknown> | undefined;
   const fn = namespace[request.exportName] ?? commonjs?.[request.exportName];

@@ -220,6 +220,25 @@ describe('runInWorker', () => {
     });
   });
 
+  test('a TypeScript task module loads where the runtime strips types, else fails naming the cause and the remedy', async () => {
+    const typed = new URL('./fixtures/typed-task.ts', import.meta.url);
+    // Node 22.10+ says whether it strips types (an option before 22.18, the default from 22.18 and 23.6).
+    const strips = Boolean((process.features as { typescript?: unknown }).typescript);
+    if (strips) {
+      assert.equal(await runInWorker(typed, 'add', [1, 2]), 3);
+      return;
+    }
+    await assert.rejects(runInWorker(typed, 'add', [1, 2]), (error: unknown) => {
+      assert.ok(error instanceof TypeError, String(error));
+      assert.equal((error as { code?: unknown }).code, 'ERR_UNKNOWN_FILE_EXTENSION');
+      assert.match(error.message, /typed-task\.ts cannot be loaded in a worker thread/);
+      assert.ok(error.message.includes(`Node.js ${process.version} does not run .ts files`), error.message);
+      assert.match(error.message, /compile it to JavaScript and pass the \.js file/);
+      assert.match(error.message, /strips TypeScript types itself/);
+      return true;
+    });
+  });
+
   test('an absolute file path works as the module', async () => {
     const { fileURLToPath } = await import('node:url');
     assert.equal(await runInWorker(fileURLToPath(tasks), 'add', [1, 2]), 3);
