@@ -26,14 +26,14 @@ export default defineConfig([
       // integrations import the core from ../index.ts.
       ...tsupEntries(),
       // Not exported: the script contextvars/worker starts in each Worker (found beside it in dist/).
-      'worker-thread': 'src/integrations/worker-thread.ts',
+      'worker-thread': 'src/integrations/worker/worker-thread.ts',
     },
     // One copy of the core per format: the entries share it through chunks, in CommonJS too,
     // so a ContextVar from require('contextvars') is the class require('contextvars/worker') knows.
     splitting: true,
     format: ['esm', 'cjs'],
     dts: { footer: disposeDeclarations },
-    sourcemap: true,
+    sourcemap: false,
     // All three builds write into dist/: `npm run build` empties it once, before them.
     clean: false,
     target: 'es2022',
@@ -48,7 +48,7 @@ export default defineConfig([
     outDir: 'dist/browser',
     format: ['esm'],
     splitting: true,
-    sourcemap: true,
+    sourcemap: false,
     clean: false,
     target: 'es2022',
     platform: 'browser',
@@ -61,7 +61,7 @@ export default defineConfig([
     entry: { ...tsupEntries((entry) => entry.bundler === true), 'bundler-loader': 'src/bundler/loader.ts' },
     format: ['esm', 'cjs'],
     dts: { footer: disposeDeclarations },
-    sourcemap: true,
+    sourcemap: false,
     clean: false,
     target: 'node20',
     platform: 'node',

@@ -20,7 +20,7 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
 import { gather } from '../src/index.ts';
-import { ContextVarContextManager } from '../src/integrations/opentelemetry.ts';
+import { ContextVarContextManager } from '../src/integrations/opentelemetry/index.ts';
 import { getText, listen } from './http.ts';
 
 /** Registers the context manager, a tracer provider and the W3C propagator; returns the span store. */

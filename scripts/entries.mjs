@@ -15,14 +15,14 @@ import { fileURLToPath } from 'node:url';
 /** @type {ReadonlyArray<{ subpath: string, source: string, name?: string, browser?: boolean, bundler?: boolean }>} */
 export const entries = [
   { subpath: '.', source: 'src/index.ts', browser: true },
-  { subpath: './opentelemetry', source: 'src/integrations/opentelemetry.ts', browser: true },
+  { subpath: './opentelemetry', source: 'src/integrations/opentelemetry/index.ts', browser: true },
   { subpath: './logging', source: 'src/integrations/logging.ts', browser: true },
-  { subpath: './worker', source: 'src/integrations/worker.ts' },
-  { subpath: './async-context', source: 'src/async-context.ts', browser: true },
+  { subpath: './worker', source: 'src/integrations/worker/index.ts' },
+  { subpath: './async-context', source: 'src/async-context/index.ts', browser: true },
   // Defines globalThis.AsyncContext when imported: package.json lists it under `sideEffects`.
   {
     subpath: './async-context/global',
-    source: 'src/async-context-global.ts',
+    source: 'src/async-context/global.ts',
     name: 'async-context-global',
     browser: true,
   },

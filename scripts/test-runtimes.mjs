@@ -45,11 +45,12 @@ const KNOWN_FAILURES = {
 /** The conformance, async and AsyncContext suites, the core API's own suites and the callback-scoping check: what Bun and Deno run. */
 const portableFiles = () => [
   ...testFiles('test/conformance'),
-  ...testFiles('test/async'),
+  ...testFiles('test/core/async'),
   ...testFiles('test/async-context'),
-  'test/context.test.ts',
-  'test/context-var.test.ts',
-  'test/errors.test.ts',
+  'test/core/context.test.ts',
+  'test/core/context-var.test.ts',
+  'test/core/errors.test.ts',
+  'test/core/scope.test.ts',
   'test/tasks.test.ts',
   'test/runtime/callback-scoping.test.ts',
 ];
@@ -92,7 +93,7 @@ const bunOptions = ['--timeout=60000', '--isolate', '--preload', './tools/runtim
 
 const runtimes = {
   // Before process.getBuiltinModule: no asynchronous propagation, and a set that would bleed is refused (S10).
-  'node20.15': nodeRuntime('node20.15', () => ['test/async/no-silent-bleed.test.ts']),
+  'node20.15': nodeRuntime('node20.15', () => ['test/core/async/no-silent-bleed.test.ts']),
   // The oldest Node the package supports (engines): the portable suites, which hold the model.
   'node20.16': nodeRuntime('node20.16', portableFiles),
   node22: nodeRuntime('node22'),

@@ -1,4 +1,4 @@
-// The await chains bench/browser-await.ts times. It is copied twice into the
+// The await chains bench/browser/run.ts times. It is copied twice into the
 // bench page, once left alone and once compiled by contextvars/bundler, so
 // both run interleaved in one page under the same load.
 import { ContextVar } from 'contextvars';

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AsyncContext, bindGenerator } from '../../src/async-context.ts';
+import { AsyncContext, bindGenerator } from '../../src/async-context/index.ts';
 import { ContextVar } from '../../src/index.ts';
 
 const { Snapshot, Variable } = AsyncContext;

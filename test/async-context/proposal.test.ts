@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AsyncContext } from '../../src/async-context.ts';
+import { AsyncContext } from '../../src/async-context/index.ts';
 
 const { Snapshot, Variable } = AsyncContext;
 type Value = { id: number };

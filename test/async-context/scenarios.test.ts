@@ -12,7 +12,7 @@ import http from 'node:http';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { AsyncContext } from '../../src/async-context.ts';
+import { AsyncContext } from '../../src/async-context/index.ts';
 import { getText, listen } from '../../examples/http.ts';
 import { callLater, callSoon, Context, ContextVar, copyContext, createTask, gather } from '../../src/index.ts';
 

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -219,3 +219,21 @@ test('npm run bench:ab -- --against HEAD prints a before/after row for every cor
   }
   assert.equal([...rows.keys()].filter((label) => label?.startsWith('v.set(x); v.reset(t)')).length, 2);
 });
+
+for (const [script, prefix] of [
+  ['bench:compare', 'v'],
+  ['bench:http:compare', 'http-v'],
+] as const) {
+  test(`npm run ${script} puts every committed report in a column of its tables`, () => {
+    const results = join(import.meta.dirname, '../../bench/results');
+    const versions = readdirSync(results)
+      .map((name) => new RegExp(`^${prefix}(\\d+\\.\\d+\\.\\d+)\\.json$`).exec(name)?.[1])
+      .filter((version) => version !== undefined);
+    assert.ok(versions.length > 0, `no committed ${prefix}*.json report in ${results}`);
+    const result = spawnSync('npm', ['run', '--silent', script], { encoding: 'utf8' });
+    assert.equal(result.status, 0, `${script} exited with ${result.status}:\n${result.stdout}\n${result.stderr}`);
+    const header = result.stdout.split('\n').find((line) => line.startsWith('| '));
+    for (const version of versions) assert.ok(header?.includes(`Node v${version} `), `v${version} in ${header}`);
+    assert.match(result.stdout, /^\|---\|/m);
+  });
+}

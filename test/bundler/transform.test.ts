@@ -305,7 +305,7 @@ test('running: a resumed function puts back the scope its job started with when 
         const flow = async () => { cell.c = 'flow'; await null; cell.c = 'flow2'; await null; return cell.c; };
         cell.c = 'caller';
         const p = flow();
-        seen.push(cell.c); // the prefix's write stays with the caller (SEMANTICS D1)
+        seen.push(cell.c); // the prefix's write stays with the caller (docs/semantics.md, D1)
         cell.c = 'caller';
         await null;
         seen.push(cell.c);
@@ -531,7 +531,7 @@ const step: fc.Arbitrary<Step> = fc.letrec<{ step: Step; steps: Step[] }>((tie) 
  * compared between the original and the transformed program, and the reads
  * checked in the transformed one only. The model, as on Node: a value set by
  * a called async function before its first suspension stays with its caller
- * (SEMANTICS D1); one set after it does not (D3). `own<d>` is the value at
+ * (docs/semantics.md, D1); one set after it does not (D3). `own<d>` is the value at
  * call depth d, `live<d>` whether depth d has not suspended yet.
  */
 let labels = 0;

@@ -25,9 +25,9 @@
  *     mocks, so these cases follow the documented behaviour, each checked
  *     against python3, and are named after the loop method.
  * Elsewhere: test_threads.py test_to_thread_contextvars is covered by
- * test/integrations/worker.test.ts (runInWorker gives the worker thread a copy
+ * test/integrations/worker/api.test.ts (runInWorker gives the worker thread a copy
  * of the context, as asyncio.to_thread does); the weakref case of uvloop's
- * test_context.py lives in test/async/leak.test.ts.
+ * test_context.py lives in test/core/async/leak.test.ts.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

@@ -19,7 +19,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { Hamt, __checkInvariants, __dump } from '../../src/hamt.ts';
+import { Hamt } from '../../src/hamt.ts';
+import { __checkInvariants, __dump } from '../support/hamt-debug.ts';
 import { CrashingHashKey, HashKey, HashingError, stringHash } from '../support/hash-key.ts';
 import { collectAndSettle } from '../support/gc.ts';
 import { seeded } from '../support/random.ts';

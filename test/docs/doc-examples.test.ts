@@ -1,5 +1,5 @@
 /**
- * Every fenced code block in README.md and docs/**\/*.md (except the generated
+ * Every fenced code block in README.md, bench/README.md and docs/**\/*.md (except the generated
  * docs/api) is a test named `<file>:<line>`:
  *
  * - ```ts / ```js blocks run as standalone ES modules with `node --import tsx`,
@@ -55,7 +55,7 @@ interface CodeBlock {
 }
 
 function markdownFiles(): string[] {
-  const files = [join(ROOT, 'README.md')];
+  const files = [join(ROOT, 'README.md'), join(ROOT, 'bench', 'README.md')];
   const walk = (dir: string): void => {
     if (!existsSync(dir)) return;
     for (const entry of readdirSync(dir, { withFileTypes: true })) {

@@ -12,7 +12,7 @@ import {
 import type { ContextManager as ContextManager13 } from '@opentelemetry/api-1.3';
 import { ContextVar } from '../../src/index.ts';
 import { logFields, type LogFields } from '../../src/integrations/logging.ts';
-import { ContextVarBaggagePropagator, ContextVarContextManager } from '../../src/integrations/opentelemetry.ts';
+import { ContextVarBaggagePropagator, ContextVarContextManager } from '../../src/integrations/opentelemetry/index.ts';
 import {
   runInWorker,
   sharedContextVar,
@@ -20,7 +20,7 @@ import {
   WorkerPool,
   type WorkerTimeoutError,
   type RunInWorkerOptions,
-} from '../../src/integrations/worker.ts';
+} from '../../src/integrations/worker/index.ts';
 
 type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
 function expectType<T extends true>(_proof?: T): void {}

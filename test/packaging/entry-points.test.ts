@@ -60,7 +60,7 @@ test('CommonJS: require()d integrations share the classes of require("contextvar
     });
     const context = new Context();
     context.run(() => requestId.set('r-cjs'));
-    const tasks = pathToFileURL(require('node:path').resolve('test/integrations/fixtures/worker-tasks.cjs'));
+    const tasks = pathToFileURL(require('node:path').resolve('test/integrations/worker/fixtures/worker-tasks.cjs'));
     runInWorker(tasks, 'readRequestId', [], { context })
       .then((seen) => console.log(seen))
       .then(() => runInWorker(tasks, 'workerScript', []))
@@ -85,7 +85,7 @@ test('ESM: imported integrations share the classes of "contextvars"', async () =
     console.log(JSON.stringify(logFields({ user })()));
     const context = new Context();
     context.run(() => requestId.set('r-esm'));
-    const tasks = new URL('./test/integrations/fixtures/worker-tasks.mjs', 'file://' + process.cwd() + '/');
+    const tasks = new URL('./test/integrations/worker/fixtures/worker-tasks.mjs', 'file://' + process.cwd() + '/');
     const seen = await runInWorker(tasks, 'describeContext', [], { context });
     console.log(seen.requestId);
     `,
@@ -125,7 +125,7 @@ test('an idle WorkerPool does not keep the process alive', async () => {
     `
     import { WorkerPool } from 'contextvars/worker';
     const pool = new WorkerPool({ size: 2 });
-    const tasks = new URL('./test/integrations/fixtures/worker-tasks.mjs', 'file://' + process.cwd() + '/');
+    const tasks = new URL('./test/integrations/worker/fixtures/worker-tasks.mjs', 'file://' + process.cwd() + '/');
     console.log(await pool.run(tasks, 'add', [1, 2]));
     `,
     'module',

@@ -128,6 +128,17 @@ test('the tarball holds the build, the README, the LICENSE and the CHANGELOG, no
     [],
     'sources and tests stay out of the tarball',
   );
+  // The build is not minified, so stack traces read as the code; source maps would double the size.
+  assert.deepEqual(
+    files.filter((file) => file.endsWith('.map')),
+    [],
+    'no source maps in the tarball',
+  );
+  for (const name of ['index', 'opentelemetry', 'logging', 'worker', 'async-context', 'bundler']) {
+    for (const file of [`${name}.js`, `${name}.cjs`, `${name}.d.ts`, `${name}.d.cts`]) {
+      assert.ok(files.includes(`dist/${file}`), `dist/${file} (both formats and their types)`);
+    }
+  }
 });
 
 test('publint finds nothing to report on the tarball, suggestions included', () => {

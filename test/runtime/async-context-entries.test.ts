@@ -13,8 +13,8 @@ import { after, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 
 const ROOT = join(import.meta.dirname, '../..');
-const facade = pathToFileURL(join(ROOT, 'src/async-context.ts')).href;
-const globalEntry = pathToFileURL(join(ROOT, 'src/async-context-global.ts')).href;
+const facade = pathToFileURL(join(ROOT, 'src/async-context/index.ts')).href;
+const globalEntry = pathToFileURL(join(ROOT, 'src/async-context/global.ts')).href;
 // Inside the repository, so 'contextvars/async-context' resolves through the package's own "exports".
 mkdirSync(join(ROOT, 'tmp'), { recursive: true });
 const work = mkdtempSync(join(ROOT, 'tmp', 'async-context-entries-'));

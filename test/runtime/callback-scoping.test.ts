@@ -3,7 +3,7 @@
  * Deno): a value set with `enterWith` lasts until the end of the callback that
  * set it. Here each connection to a root server sets a value in its socket's
  * 'data' callback; the next connection's callback must start clean. This is
- * the smallest form of SEMANTICS S7 and the case Deno 2.9 fails (see
+ * the smallest form of docs/semantics.md, S7, and the case Deno 2.9 fails (see
  * docs/runtimes.md); scripts/test-runtimes.mjs runs it on every runtime.
  * The same holds for a process 'uncaughtException' handler: what it sets
  * must not reach the node:http requests that come after it (Deno 2.9 fails

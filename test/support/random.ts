@@ -1,20 +1,14 @@
 /**
- * The one source of randomness in the tests: a seeded generator (mulberry32),
+ * The one source of randomness in the tests: a seeded generator (mulberry32,
+ * in tools/random.ts, which the benchmarks share),
  * so that a run replays exactly. The seed is TEST_SEED from the environment,
  * or a fixed default; a test written with seeded() names the seed when it
  * fails, so `TEST_SEED=<seed> node scripts/test.mjs <file>` replays it.
  */
 
-/** A generator of numbers in [0, 1), with the few shapes the tests draw. */
-export interface Random {
-  (): number;
-  /** A number in [low, high). */
-  between(low: number, high: number): number;
-  /** An integer in [low, high], both included. */
-  int(low: number, high: number): number;
-  /** One of `items`, which must not be empty. */
-  pick<T>(items: readonly T[]): T;
-}
+import { type Random, seededRandom } from '../../tools/random.ts';
+
+export { type Random, seededRandom };
 
 const DEFAULT_SEED = 0x5eed;
 
@@ -27,22 +21,6 @@ function readSeed(text: string | undefined): number {
 
 /** The seed of this run: TEST_SEED, else 0x5eed (24301). */
 export const TEST_SEED: number = readSeed(process.env['TEST_SEED']);
-
-/** A generator started from `seed` (mulberry32): the same seed gives the same sequence. */
-export function seededRandom(seed: number): Random {
-  let state = seed | 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return Object.assign(next, {
-    between: (low: number, high: number): number => low + next() * (high - low),
-    int: (low: number, high: number): number => low + Math.floor(next() * (high - low + 1)),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T,
-  });
-}
 
 /**
  * A test body given its own generator, started from TEST_SEED; when the body

@@ -2,8 +2,8 @@
  * Type-level tests of contextvars/async-context: `npm run typecheck` fails
  * when a signature regresses. Nothing here runs.
  */
-import { AsyncContext, bindGenerator } from '../../src/async-context.ts';
-import '../../src/async-context-global.ts';
+import { AsyncContext, bindGenerator } from '../../src/async-context/index.ts';
+import '../../src/async-context/global.ts';
 
 type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
 function expectType<T extends true>(_proof?: T): void {}

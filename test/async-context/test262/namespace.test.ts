@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AsyncContext } from '../../../src/async-context.ts';
-import '../../../src/async-context-global.ts';
+import { AsyncContext } from '../../../src/async-context/index.ts';
+import '../../../src/async-context/global.ts';
 import { verifyProperty } from '../support.ts';
 
 test('Symbol.toStringTag.js', () => {

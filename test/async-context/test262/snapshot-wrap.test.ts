@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AsyncContext } from '../../../src/async-context.ts';
+import { AsyncContext } from '../../../src/async-context/index.ts';
 import { CustomError, isConstructor, verifyProperty, withProperty } from '../support.ts';
 
 const { Snapshot, Variable } = AsyncContext;

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AsyncContext } from '../../../src/async-context.ts';
+import { AsyncContext } from '../../../src/async-context/index.ts';
 import { CustomError, isConstructor, verifyProperty } from '../support.ts';
 
 /** The constructor as plain JavaScript sees it: any options, any newTarget. */

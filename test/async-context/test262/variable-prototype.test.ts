@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AsyncContext } from '../../../src/async-context.ts';
+import { AsyncContext } from '../../../src/async-context/index.ts';
 import { isConstructor, verifyProperty } from '../support.ts';
 
 const prototype = AsyncContext.Variable.prototype;

@@ -18,7 +18,10 @@ import {
 } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { Context, ContextVar, createTask } from '../../../src/index.ts';
-import { ContextVarBaggagePropagator, ContextVarContextManager } from '../../../src/integrations/opentelemetry.ts';
+import {
+  ContextVarBaggagePropagator,
+  ContextVarContextManager,
+} from '../../../src/integrations/opentelemetry/index.ts';
 import { getText, listen } from '../../../examples/http.ts';
 
 const tenant = new ContextVar<string>('tenant');

@@ -18,7 +18,7 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
 import { callLater, ContextVar, copyContext, createTask, gather } from '../../../src/index.ts';
-import { ContextVarContextManager } from '../../../src/integrations/opentelemetry.ts';
+import { ContextVarContextManager } from '../../../src/integrations/opentelemetry/index.ts';
 import { listen } from '../../../examples/http.ts';
 import { inSpan } from '../../../examples/opentelemetry.ts';
 
@@ -135,7 +135,7 @@ test('a ContextVar set inside a span and the span itself follow the same flow', 
 test('100 concurrent HTTP requests: each server span is the child of its own client span, and its children are its own', async () => {
   const REQUESTS = 100;
   let leaked = 0;
-  // The server is created at the root: each request gets its own flow (SEMANTICS S7).
+  // The server is created at the root: each request gets its own flow (docs/semantics.md, S7).
   const server = http.createServer((request, response) => {
     if (trace.getActiveSpan() !== undefined) leaked++;
     const parent = propagation.extract(context.active(), request.headers);
