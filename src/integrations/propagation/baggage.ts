@@ -1,0 +1,119 @@
+/**
+ * The W3C Baggage header, as far as this library reads and writes it: a
+ * comma-separated list of `key=value` members, each value percent-encoded
+ * UTF-8, optionally followed by `;`-separated properties.
+ *
+ * Inbound text is untrusted. Only the first {@link MAX_BAGGAGE_LENGTH}
+ * characters of a header are looked at (the member that straddles the limit
+ * is dropped whole), only the first {@link MAX_BAGGAGE_MEMBERS} members are
+ * parsed, and a member whose value holds a character the format does not
+ * allow, or bad percent-encoding, is skipped. When a key occurs twice, the
+ * later member wins, as OpenTelemetry's W3CBaggagePropagator does.
+ *
+ * @module
+ */
+
+/** Members honoured per header (W3C Baggage: at least 64); later ones are ignored, not parsed. */
+export const MAX_BAGGAGE_MEMBERS = 64;
+/** Characters (bytes, for a header) honoured per header (W3C Baggage: at least 8192); the rest is not parsed. */
+export const MAX_BAGGAGE_LENGTH = 8192;
+
+/**
+ * A key this library writes: a token of RFC 9110 without `%`, so that it
+ * needs no encoding and reads back the same through OpenTelemetry (which
+ * percent-decodes keys).
+ */
+const KEY = /^[!#$&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** baggage-octet of W3C Baggage: printable ASCII without `"`, `,`, `;` and `\`. */
+const VALUE = /^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/;
+
+/** Whether `key` can be written as a baggage key as it is. */
+export function isBaggageKey(key: string): boolean {
+  return KEY.test(key);
+}
+
+/** The part of `header` within the length limit, ending at a member boundary. */
+function bounded(header: string): string {
+  if (header.length <= MAX_BAGGAGE_LENGTH) return header;
+  // A comma right after the limit still closes a member that fits.
+  const end = header.lastIndexOf(',', MAX_BAGGAGE_LENGTH);
+  return end === -1 ? '' : header.slice(0, end);
+}
+
+/** `text` without the optional whitespace (spaces, tabs) around it. */
+function trimmed(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 9)) start++;
+  while (end > start && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
+/** `text` percent-decoded, or undefined when the encoding is malformed. */
+function percentDecoded(text: string): string | undefined {
+  if (!text.includes('%')) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Calls `visit(key, value)` for each well-formed member of `header` within
+ * the limits, in order: the key and value percent-decoded, properties
+ * dropped. Members without `=`, with an empty key or a malformed value are
+ * skipped (they still count towards the member limit).
+ */
+export function readBaggage(header: string, visit: (key: string, value: string) => void): void {
+  const text = bounded(header);
+  let members = 0;
+  let start = 0;
+  while (start <= text.length && members < MAX_BAGGAGE_MEMBERS) {
+    let end = text.indexOf(',', start);
+    if (end === -1) end = text.length;
+    const member = text.slice(start, end);
+    start = end + 1;
+    const separator = member.indexOf('=');
+    if (separator === -1) {
+      if (trimmed(member) !== '') members++;
+      continue;
+    }
+    members++;
+    const key = percentDecoded(trimmed(member.slice(0, separator)));
+    if (key === undefined || key === '') continue;
+    const propertyStart = member.indexOf(';', separator);
+    const raw = trimmed(
+      propertyStart === -1 ? member.slice(separator + 1) : member.slice(separator + 1, propertyStart),
+    );
+    if (!VALUE.test(raw)) continue;
+    const value = percentDecoded(raw);
+    if (value !== undefined) visit(key, value);
+  }
+}
+
+/**
+ * The members of `header` (trimmed, as they were written) within the limits,
+ * with the key each one has: what `inject` keeps of a header it adds to.
+ */
+export function baggageMembers(header: string): Array<readonly [key: string | undefined, member: string]> {
+  const members: Array<readonly [string | undefined, string]> = [];
+  const text = bounded(header);
+  let start = 0;
+  while (start <= text.length && members.length < MAX_BAGGAGE_MEMBERS) {
+    let end = text.indexOf(',', start);
+    if (end === -1) end = text.length;
+    const member = trimmed(text.slice(start, end));
+    start = end + 1;
+    if (member === '') continue;
+    const separator = member.indexOf('=');
+    members.push([separator === -1 ? undefined : percentDecoded(trimmed(member.slice(0, separator))), member]);
+  }
+  return members;
+}
+
+/** A member `key=value` with the value percent-encoded (encodeURIComponent writes only baggage-octets). */
+export function baggageMember(key: string, value: string): string {
+  return `${key}=${encodeURIComponent(value)}`;
+}
