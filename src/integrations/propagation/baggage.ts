@@ -25,9 +25,6 @@ export const MAX_BAGGAGE_LENGTH = 8192;
  */
 const KEY = /^[!#$&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-/** baggage-octet of W3C Baggage: printable ASCII without `"`, `,`, `;` and `\`. */
-const VALUE = /^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$/;
-
 /** Whether `key` can be written as a baggage key as it is. */
 export function isBaggageKey(key: string): boolean {
   return KEY.test(key);
@@ -60,36 +57,57 @@ function percentDecoded(text: string): string | undefined {
   }
 }
 
+/** Whether `code` is optional whitespace (space, tab). */
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9;
+}
+
+/** Whether `code` is a baggage-octet: printable ASCII but `"`, `,`, `;` and backslash. */
+function isValueOctet(code: number): boolean {
+  return code >= 0x21 && code <= 0x7e && code !== 0x22 && code !== 0x2c && code !== 0x3b && code !== 0x5c;
+}
+
 /**
  * Calls `visit(key, value)` for each well-formed member of `header` within
  * the limits, in order: the key and value percent-decoded, properties
- * dropped. Members without `=`, with an empty key or a malformed value are
- * skipped (they still count towards the member limit).
+ * dropped. Members without `=` before their properties, with an empty key or
+ * a malformed value are skipped (they still count towards the member
+ * limit). One pass over the text: each character is looked at a bounded
+ * number of times, whatever the header holds.
  */
 export function readBaggage(header: string, visit: (key: string, value: string) => void): void {
   const text = bounded(header);
+  const length = text.length;
   let members = 0;
   let start = 0;
-  while (start <= text.length && members < MAX_BAGGAGE_MEMBERS) {
-    let end = text.indexOf(',', start);
-    if (end === -1) end = text.length;
-    const member = text.slice(start, end);
-    start = end + 1;
-    const separator = member.indexOf('=');
-    if (separator === -1) {
-      if (trimmed(member) !== '') members++;
-      continue;
+  while (start <= length && members < MAX_BAGGAGE_MEMBERS) {
+    let equals = -1;
+    let properties = -1;
+    let blank = true;
+    let end = start;
+    for (; end < length; end++) {
+      const code = text.charCodeAt(end);
+      if (code === 44) break;
+      if (blank && !isSpace(code)) blank = false;
+      if (code === 61 && equals === -1 && properties === -1) equals = end;
+      else if (code === 59 && properties === -1) properties = end;
     }
-    members++;
-    const key = percentDecoded(trimmed(member.slice(0, separator)));
-    if (key === undefined || key === '') continue;
-    const propertyStart = member.indexOf(';', separator);
-    const raw = trimmed(
-      propertyStart === -1 ? member.slice(separator + 1) : member.slice(separator + 1, propertyStart),
-    );
-    if (!VALUE.test(raw)) continue;
-    const value = percentDecoded(raw);
-    if (value !== undefined) visit(key, value);
+    const next = end + 1;
+    if (!blank) members++;
+    if (equals !== -1) {
+      const key = percentDecoded(trimmed(text.slice(start, equals)));
+      if (key !== undefined && key !== '') {
+        let valueStart = equals + 1;
+        let valueEnd = properties === -1 ? end : properties;
+        while (valueStart < valueEnd && isSpace(text.charCodeAt(valueStart))) valueStart++;
+        while (valueEnd > valueStart && isSpace(text.charCodeAt(valueEnd - 1))) valueEnd--;
+        let valid = true;
+        for (let at = valueStart; at < valueEnd && valid; at++) valid = isValueOctet(text.charCodeAt(at));
+        const value = valid ? percentDecoded(text.slice(valueStart, valueEnd)) : undefined;
+        if (value !== undefined) visit(key, value);
+      }
+    }
+    start = next;
   }
 }
 
