@@ -23,9 +23,13 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from '@opentelemetry/api';
+import { runWithEntries } from '../context.ts';
 import type { HamtKey } from '../hamt.ts';
 import { ContextVar, Token, TokenContextError } from '../index.ts';
 import { runWithValue } from '../scope.ts';
+import { arrivedValues } from './opentelemetry-propagator.ts';
+
+export { ContextVarPropagator, PROPAGATED_VALUES } from './opentelemetry-propagator.ts';
 
 // Resolved at run time as the core does: Node 20.0-20.3 has no Symbol.dispose.
 const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
@@ -185,8 +189,11 @@ export class ContextVarContextManager implements ContextManager {
     ...args: A
   ): ReturnType<F> {
     const key = this.#variable as unknown as HamtKey;
-    if (thisArg === undefined) return runWithValue(key, context, fn, args);
-    return runWithValue(key, context, (...callArgs: A) => fn.apply(thisArg, callArgs), args);
+    const call = thisArg === undefined ? fn : (...callArgs: A) => fn.apply(thisArg, callArgs);
+    // An incoming request's first `with`: its propagated values enter in the same frame (opentelemetry-propagator.ts).
+    const arrived = arrivedValues(context, this.#variable);
+    if (arrived !== undefined) return runWithEntries([[this.#variable, context], ...arrived], call, args);
+    return runWithValue(key, context, call, args);
   }
 
   /**
