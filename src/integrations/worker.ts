@@ -28,6 +28,7 @@ import { Context, ContextVar, copyContext, type ContextVarOptions } from '../ind
 import { repr } from '../brand.ts';
 import { readOptions } from '../checks.ts';
 import { errorClass } from '../errors.ts';
+import { isPropagated } from './propagation/declarations.ts';
 import {
   decodeThrown,
   firstLine,
@@ -224,6 +225,13 @@ export function sharedContextVar<T>(key: string, options?: ContextVarOptions<T>)
 export interface RunInWorkerOptions {
   /** The Context whose shared variables the task receives. Default: the current one. */
   readonly context?: Context;
+  /**
+   * Which of that Context's shared variables go: `'shared'` (the default)
+   * every one with a value; `'propagated'` only those also declared with
+   * contextvars/propagation's `propagate`, the variables that cross to other
+   * services, so one declaration decides what leaves the thread too.
+   */
+  readonly carry?: 'shared' | 'propagated';
   /**
    * Cancels the call: if the signal aborts before the task settles, the call
    * rejects with {@link WorkerAbortError} (its `cause` is `signal.reason`). A
@@ -667,13 +675,22 @@ function taskCall(
     throw new TypeError(`${api} expects the task's arguments as an array, got ${repr(args)}: pass [] for none`);
   }
   const url = moduleUrl(module, api);
-  const { context = copyContext(), signal, timeout } = readOptions(options, api, ['context', 'signal', 'timeout']);
+  const {
+    context = copyContext(),
+    carry = 'shared',
+    signal,
+    timeout,
+  } = readOptions(options, api, ['context', 'carry', 'signal', 'timeout']);
+  if (carry !== 'shared' && carry !== 'propagated') {
+    throw new TypeError(`${api}'s carry option must be 'shared' or 'propagated', got ${repr(carry)}`);
+  }
   if (!isContext(context)) {
     throw new TypeError(`${api}'s context option must be a Context, got ${repr(context)}`);
   }
   const limits: Limits = { signal: signalOption(signal, api), timeout: timeoutOption(timeout, api) };
   const values: Array<readonly [string, unknown]> = [];
   for (const [key, variable] of sharedVariables()) {
+    if (carry === 'propagated' && !isPropagated(variable)) continue;
     if (context.has(variable)) values.push([key, context.get(variable)]);
   }
   const payload: TaskPayload = { args, values };
