@@ -93,6 +93,8 @@ describe('codecs', () => {
     const merged = Object.assign({}, value['a']);
     assert.equal((merged as Record<string, unknown>)['polluted'], undefined);
     assert.equal(({} as Record<string, unknown>)['polluted'], undefined);
+    // A key written with escapes is the same key once parsed.
+    assert.deepEqual(codecs.json.decode('{"\\u005f_proto__":{"polluted":1},"ok":1}'), { ok: 1 });
     assert.throws(() => codecs.json.encode(undefined), /JSON cannot write/);
   });
 });
