@@ -6,7 +6,7 @@
  * A `TextMapPropagator` cannot make anything current: `extract` returns an
  * OpenTelemetry context, which the instrumentation then enters with
  * `context.with`. So `extract` puts the decoded values in that context under
- * {@link PROPAGATED_VALUES}, and `ContextVarContextManager`'s `with`,
+ * `PROPAGATED_VALUES`, and `ContextVarContextManager`'s `with`,
  * given a context holding values the active one does not hold (the first
  * `with` of an incoming request), runs the callback in a new Context with
  * them set, in the same frame as the OpenTelemetry context. Contexts derived
@@ -29,7 +29,7 @@ import { type ArrivedEntry, arrivedEntries, oneHeader, outgoingHeader } from './
 
 /**
  * The key of the OpenTelemetry context under which
- * {@link ContextVarPropagator.extract} leaves the values that arrived (an
+ * `ContextVarPropagator.extract` leaves the values that arrived (an
  * internal list; read them through the variables).
  */
 export const PROPAGATED_VALUES: symbol = createContextKey('contextvars.propagation.arrived');

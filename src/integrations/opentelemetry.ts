@@ -29,7 +29,7 @@ import { ContextVar, Token, TokenContextError } from '../index.ts';
 import { runWithValue } from '../scope.ts';
 import { arrivedValues } from './opentelemetry-propagator.ts';
 
-export { ContextVarPropagator, PROPAGATED_VALUES } from './opentelemetry-propagator.ts';
+export { ContextVarPropagator } from './opentelemetry-propagator.ts';
 
 // Resolved at run time as the core does: Node 20.0-20.3 has no Symbol.dispose.
 const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');

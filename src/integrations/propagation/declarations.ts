@@ -70,9 +70,13 @@ const MAY_NAME_UNSAFE_KEY = /__proto__|constructor|prototype|\\/;
  * ```
  */
 export const codecs: {
+  /** Strings as they are (the default codec). */
   readonly string: Codec<string>;
+  /** Finite numbers; anything else fails to decode. */
   readonly number: Codec<number>;
+  /** `true` and `false`; anything else fails to decode. */
   readonly boolean: Codec<boolean>;
+  /** JSON values, without prototype-related keys (see {@link JsonCodec}). */
   readonly json: JsonCodec;
 } = Object.freeze({
   string: Object.freeze({ encode: (value: string) => String(value), decode: (text: string) => text }),
@@ -228,8 +232,22 @@ export function report(declaration: Declaration, error: BaggageEntryError): void
 export type PropagateArguments<T> = [T] extends [string]
   ? string extends T
     ? [options?: PropagateOptions<T>]
-    : [options: PropagateOptions<T> & { readonly codec: Codec<T> }]
-  : [options: PropagateOptions<T> & { readonly codec: Codec<T> }];
+    : [options: WithCodec<T>]
+  : [options: WithCodec<T>];
+
+/**
+ * {@link PropagateOptions} with the codec required: the options of a
+ * variable whose type is not exactly `string`.
+ *
+ * @example
+ * ```ts
+ * const options: WithCodec<number> = { codec: codecs.number, key: 'user' };
+ * ```
+ */
+export interface WithCodec<T> extends PropagateOptions<T> {
+  /** How its value is written and read: required, as no default fits a type other than `string`. */
+  readonly codec: Codec<T>;
+}
 
 /**
  * Declares `variable` as propagated: `inject` writes its current value into

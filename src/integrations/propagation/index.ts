@@ -28,6 +28,8 @@ import { assertFunction } from '../../checks.ts';
 import { runWithEntries } from '../../context.ts';
 import { arrivedEntries, type HeaderValue, oneHeader, outgoingHeader } from './wire.ts';
 
+export type { HeaderValue } from './wire.ts';
+
 export { MAX_BAGGAGE_LENGTH, MAX_BAGGAGE_MEMBERS } from './baggage.ts';
 export {
   BaggageEntryError,
@@ -38,6 +40,7 @@ export {
   type PropagateArguments,
   PropagationDeclarationError,
   type PropagateOptions,
+  type WithCodec,
 } from './declarations.ts';
 
 /**
@@ -51,8 +54,15 @@ export {
  * ```
  */
 export type BaggageSource =
-  | { readonly get: (name: string) => HeaderValue }
-  | { readonly [name: string]: unknown; readonly baggage?: HeaderValue };
+  | {
+      /** Returns the header named `name` (`Headers.get`, `Map.get`). */
+      readonly get: (name: string) => HeaderValue;
+    }
+  | {
+      readonly [name: string]: unknown;
+      /** The `baggage` header, as node:http's `request.headers` has it. */
+      readonly baggage?: HeaderValue;
+    };
 
 /**
  * Where {@link inject} writes the `baggage` header: a plain object (such as
@@ -65,8 +75,17 @@ export type BaggageSource =
  * ```
  */
 export type BaggageTarget =
-  | { readonly set: (name: string, value: string) => unknown; readonly get?: (name: string) => unknown }
-  | { [name: string]: unknown; baggage?: string | number | readonly string[] | undefined };
+  | {
+      /** Sets the header named `name` (`Headers.set`, `Map.set`). */
+      readonly set: (name: string, value: string) => unknown;
+      /** Returns the header named `name`, whose entries `inject` keeps. */
+      readonly get?: (name: string) => unknown;
+    }
+  | {
+      [name: string]: unknown;
+      /** The `baggage` header: its entries are kept, then it is replaced by a string. */
+      baggage?: string | number | readonly string[] | undefined;
+    };
 
 type MethodCarrier = { set?: unknown; get?: unknown; baggage?: unknown };
 

@@ -8,7 +8,15 @@ import type { ContextVar } from '../../context-var.ts';
 import { baggageMember, baggageMembers, MAX_BAGGAGE_LENGTH, MAX_BAGGAGE_MEMBERS, readBaggage } from './baggage.ts';
 import { BaggageEntryError, type Declaration, declarationOf, declarations, report } from './declarations.ts';
 
-/** What a carrier can hold under `baggage`: one header, or several (repeated headers). */
+/**
+ * What a carrier can hold under `baggage`: one header, or several (a header
+ * sent twice), or nothing.
+ *
+ * @example
+ * ```ts
+ * const repeated: HeaderValue = ['tenant=acme', 'user=7']; // read as 'tenant=acme,user=7'
+ * ```
+ */
 export type HeaderValue = string | readonly string[] | null | undefined;
 
 /** One header from what a carrier holds (repeated headers join as one list, as HTTP joins them). */
