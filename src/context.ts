@@ -11,7 +11,6 @@ import { ContextVar } from './context-var.ts';
 import { ContextReentryError } from './errors.ts';
 import type { HamtKey } from './hamt.ts';
 import {
-  Cell,
   copyCurrent,
   copyFlow,
   flowOf,
@@ -317,27 +316,4 @@ export function contextOption(context: unknown, method: string): Context {
     throw new TypeError(`${method}'s context option must be a Context, got ${repr(context)}`);
   }
   return context;
-}
-
-/**
- * Calls `fn(...args)` in a new Context holding the current values with
- * `entries` over them (a later entry wins), as
- * `new Context([...copyContext(), ...entries]).run(fn, ...args)` would, but
- * without iterating the current mapping: a unit of work that arrives with
- * values (contextvars/propagation's `extract`, the OpenTelemetry manager
- * entering extracted values) starts in one frame.
- *
- * @internal
- */
-export function runWithEntries<A extends unknown[], R>(
-  entries: ReadonlyArray<readonly [ContextVar<unknown>, unknown]>,
-  fn: (...args: A) => R,
-  args: A,
-): R {
-  const flow = copyCurrent();
-  let mapping = settle(flow);
-  for (const [variable, value] of entries)
-    mapping = mapping.set(variable as unknown as HamtKey, new Cell(value, false));
-  flow.mapping = mapping;
-  return runInFlow(flow, fn, args);
 }

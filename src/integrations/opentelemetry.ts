@@ -23,7 +23,7 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from '@opentelemetry/api';
-import { runWithEntries } from '../context.ts';
+import { runWithEntries } from './propagation/arrival.ts';
 import type { HamtKey } from '../hamt.ts';
 import { ContextVar, Token, TokenContextError } from '../index.ts';
 import { runWithValue } from '../scope.ts';

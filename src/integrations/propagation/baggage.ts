@@ -72,43 +72,48 @@ function isValueOctet(code: number): boolean {
  * the limits, in order: the key and value percent-decoded, properties
  * dropped. Members without `=` before their properties, with an empty key or
  * a malformed value are skipped (they still count towards the member
- * limit). One pass over the text: each character is looked at a bounded
- * number of times, whatever the header holds.
+ * limit). The next `=` and `;` are searched once and kept until the scan
+ * passes them, so a header of many members without either (`,,,,`) is still
+ * read in linear time.
  */
 export function readBaggage(header: string, visit: (key: string, value: string) => void): void {
   const text = bounded(header);
   const length = text.length;
   let members = 0;
   let start = 0;
+  let equals = -2;
+  let semicolon = -2;
   while (start <= length && members < MAX_BAGGAGE_MEMBERS) {
-    let equals = -1;
-    let properties = -1;
-    let blank = true;
-    let end = start;
-    for (; end < length; end++) {
-      const code = text.charCodeAt(end);
-      if (code === 44) break;
-      if (blank && !isSpace(code)) blank = false;
-      if (code === 61 && equals === -1 && properties === -1) equals = end;
-      else if (code === 59 && properties === -1) properties = end;
+    let end = text.indexOf(',', start);
+    if (end === -1) end = length;
+    if (equals !== -1 && equals < start) equals = text.indexOf('=', start);
+    if (semicolon !== -1 && semicolon < start) semicolon = text.indexOf(';', start);
+    const valueEnd = semicolon === -1 || semicolon > end ? end : semicolon;
+    if (equals === -1 || equals >= valueEnd) {
+      if (!isBlank(text, start, end)) members++;
+      start = end + 1;
+      continue;
     }
-    const next = end + 1;
-    if (!blank) members++;
-    if (equals !== -1) {
-      const key = percentDecoded(trimmed(text.slice(start, equals)));
-      if (key !== undefined && key !== '') {
-        let valueStart = equals + 1;
-        let valueEnd = properties === -1 ? end : properties;
-        while (valueStart < valueEnd && isSpace(text.charCodeAt(valueStart))) valueStart++;
-        while (valueEnd > valueStart && isSpace(text.charCodeAt(valueEnd - 1))) valueEnd--;
-        let valid = true;
-        for (let at = valueStart; at < valueEnd && valid; at++) valid = isValueOctet(text.charCodeAt(at));
-        const value = valid ? percentDecoded(text.slice(valueStart, valueEnd)) : undefined;
-        if (value !== undefined) visit(key, value);
-      }
+    members++;
+    const key = percentDecoded(trimmed(text.slice(start, equals)));
+    if (key !== undefined && key !== '') {
+      let from = equals + 1;
+      let to = valueEnd;
+      while (from < to && isSpace(text.charCodeAt(from))) from++;
+      while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
+      let valid = true;
+      for (let at = from; at < to && valid; at++) valid = isValueOctet(text.charCodeAt(at));
+      const value = valid ? percentDecoded(text.slice(from, to)) : undefined;
+      if (value !== undefined) visit(key, value);
     }
-    start = next;
+    start = end + 1;
   }
+}
+
+/** Whether `text` between `start` and `end` is only optional whitespace. */
+function isBlank(text: string, start: number, end: number): boolean {
+  for (let at = start; at < end; at++) if (!isSpace(text.charCodeAt(at))) return false;
+  return true;
 }
 
 /**

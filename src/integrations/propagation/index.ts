@@ -25,7 +25,7 @@
  */
 import { repr } from '../../brand.ts';
 import { assertFunction } from '../../checks.ts';
-import { runWithEntries } from '../../context.ts';
+import { runWithEntries } from './arrival.ts';
 import { arrivedEntries, type HeaderValue, oneHeader, outgoingHeader } from './wire.ts';
 
 export type { HeaderValue } from './wire.ts';
