@@ -12,3 +12,4 @@
  */
 export { ContextVarBaggagePropagator } from './baggage.ts';
 export { type ContextAttachment, ContextVarContextManager } from './manager.ts';
+export { ContextVarPropagator } from './propagator.ts';

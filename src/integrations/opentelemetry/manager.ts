@@ -11,6 +11,8 @@
  */
 import { ROOT_CONTEXT, type Context as OtelContext, type ContextManager } from '@opentelemetry/api';
 import { ContextVar, Token, TokenContextError } from '../../index.ts';
+import { runWithEntries } from '../propagation/arrival.ts';
+import { arrivedValues } from './propagator.ts';
 
 // Resolved at run time as the core does: Node 20.0-20.3 has no Symbol.dispose.
 const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
@@ -169,8 +171,11 @@ export class ContextVarContextManager implements ContextManager {
     thisArg?: ThisParameterType<F>,
     ...args: A
   ): ReturnType<F> {
-    if (thisArg === undefined) return this.#variable.run(context, fn, ...args);
-    return this.#variable.run(context, (...callArgs: A) => fn.apply(thisArg, callArgs), ...args);
+    const call = thisArg === undefined ? fn : (...callArgs: A) => fn.apply(thisArg, callArgs);
+    // An incoming request's first `with`: its propagated values enter in the same frame (propagator.ts).
+    const arrived = arrivedValues(context, this.#variable);
+    if (arrived !== undefined) return runWithEntries([[this.#variable, context], ...arrived], call, args);
+    return this.#variable.run(context, call, ...args);
   }
 
   /**

@@ -61,6 +61,13 @@ export interface RunInWorkerOptions {
   /** The Context whose shared variables the task receives. Default: the current one. */
   readonly context?: Context;
   /**
+   * Which of that Context's shared variables go: `'shared'` (the default)
+   * every one with a value; `'propagated'` only those also declared with
+   * contextvars/propagation's `propagate`, the variables that cross to other
+   * services, so one declaration decides what leaves the thread too.
+   */
+  readonly carry?: 'shared' | 'propagated';
+  /**
    * Cancels the call: if the signal aborts before the task settles, the call
    * rejects with {@link WorkerAbortError} (its `cause` is `signal.reason`). A
    * queued call leaves the queue; a running task's worker is terminated (a

@@ -7,6 +7,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { copyContext } from '../../index.ts';
 import { repr } from '../../brand.ts';
 import { readOptions } from '../../checks.ts';
+import { isPropagated } from '../propagation/declarations.ts';
 import type { ModuleSpecifier, RunInWorkerOptions } from './api.ts';
 import { ContextCloneError } from './errors.ts';
 import { isArray, isContext, moduleUrl, signalOption, timeoutOption } from './options.ts';
@@ -50,13 +51,22 @@ export function taskCall(
     throw new TypeError(`${api} expects the task's arguments as an array, got ${repr(args)}: pass [] for none`);
   }
   const url = moduleUrl(module, api);
-  const { context = copyContext(), signal, timeout } = readOptions(options, api, ['context', 'signal', 'timeout']);
+  const {
+    context = copyContext(),
+    carry = 'shared',
+    signal,
+    timeout,
+  } = readOptions(options, api, ['context', 'carry', 'signal', 'timeout']);
+  if (carry !== 'shared' && carry !== 'propagated') {
+    throw new TypeError(`${api}'s carry option must be 'shared' or 'propagated', got ${repr(carry)}`);
+  }
   if (!isContext(context)) {
     throw new TypeError(`${api}'s context option must be a Context, got ${repr(context)}`);
   }
   const limits: Limits = { signal: signalOption(signal, api), timeout: timeoutOption(timeout, api) };
   const values: Array<readonly [string, unknown]> = [];
   for (const [key, variable] of sharedVariables()) {
+    if (carry === 'propagated' && !isPropagated(variable)) continue;
     if (context.has(variable)) values.push([key, context.get(variable)]);
   }
   const payload: TaskPayload = { args, values };
