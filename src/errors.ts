@@ -172,18 +172,3 @@ export class UnsupportedRuntimeError extends Error {
   }
 }
 errorClass(UnsupportedRuntimeError, 'UnsupportedRuntimeError');
-
-/**
- * A task was added to a {@link TaskGroup} that has finished waiting, or that
- * is shutting down because one of its tasks failed (Python's `RuntimeError`
- * from `TaskGroup.create_task`). Start a new group for new work.
- *
- * @example
- * ```ts
- * const group = new TaskGroup();
- * await group.wait();
- * group.createTask(async () => {}); // throws TaskGroupClosedError
- * ```
- */
-export class TaskGroupClosedError extends Error {}
-errorClass(TaskGroupClosedError, 'TaskGroupClosedError');

@@ -14,17 +14,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import {
-  bind,
-  callLater,
-  callSoon,
-  Context,
-  ContextVar,
-  copyContext,
-  createTask,
-  gather,
-  TaskGroup,
-} from 'contextvars';
+import { bind, Context, ContextVar, copyContext } from 'contextvars';
+import { callLater, callSoon, createTask, gather, TaskGroup } from 'contextvars/asyncio';
 import { ContextCloneError, runInWorker, sharedContextVar, WorkerPool } from 'contextvars/worker';
 
 const tasks = new URL('./fixtures/worker-tasks.mjs', import.meta.url);
