@@ -189,6 +189,29 @@ function gate(): { readonly opened: Promise<void>; readonly open: () => void } {
   return { opened, open };
 }
 
+/**
+ * Starts `count` tasks in `group` that sleep until cancelled, calling
+ * `onCancelled` as each is (Python's `except CancelledError: NUM += 1; raise`);
+ * resolves once all have started.
+ */
+function sleepers(group: TaskGroup, count: number, onCancelled: () => void): Promise<unknown> {
+  return Promise.all(
+    Array.from({ length: count }, () => {
+      const started = gate();
+      group.createTask(async () => {
+        try {
+          started.open();
+          await cancellableSleep(10_000);
+        } catch (error) {
+          onCancelled();
+          throw error;
+        }
+      });
+      return started.opened;
+    }),
+  );
+}
+
 describe('test_tasks.py: cancellation', () => {
   test('test_cancel: cancel() of a pending task is true, the task ends cancelled, cancel() is then false', async () => {
     const started = gate();
@@ -372,24 +395,12 @@ describe('test_taskgroups.py: cancellation', () => {
 
   test('test_cancellation: cancelling the task that made the group cancels its tasks; the message comes back', async () => {
     let num = 0;
-    const started: Promise<void>[] = [];
+    let started!: Promise<unknown>;
     const runner = createTask(async () => {
       await using g = new TaskGroup();
-      for (let i = 0; i < 5; i++) {
-        const each = gate();
-        started.push(each.opened);
-        g.createTask(async () => {
-          try {
-            each.open();
-            await cancellableSleep(10_000);
-          } catch (error) {
-            num += 1;
-            throw error;
-          }
-        });
-      }
+      started = sleepers(g, 5, () => num++);
     });
-    await Promise.all(started);
+    await started;
     assert.equal(runner.done, false);
     runner.cancel('test');
     await assert.rejects(runner, (error: unknown) => error instanceof CancelledError && error.message === 'test');
@@ -399,22 +410,10 @@ describe('test_taskgroups.py: cancellation', () => {
 
   test("test_taskgroup_07: the group's tasks are cancelled while the body still waits", async () => {
     let num = 0;
-    const started: Promise<void>[] = [];
+    let started!: Promise<unknown>;
     const runner = createTask(async () => {
       const g = new TaskGroup();
-      for (let i = 0; i < 5; i++) {
-        const each = gate();
-        started.push(each.opened);
-        g.createTask(async () => {
-          try {
-            each.open();
-            await cancellableSleep(10_000);
-          } catch (error) {
-            num += 1;
-            throw error;
-          }
-        });
-      }
+      started = sleepers(g, 5, () => num++);
       try {
         await cancellableSleep(10_000);
       } catch {
@@ -422,7 +421,7 @@ describe('test_taskgroups.py: cancellation', () => {
       }
       await g.wait();
     });
-    await Promise.all(started);
+    await started;
     runner.cancel();
     await assert.rejects(runner, CancelledError);
     assert.equal(num, 15);
