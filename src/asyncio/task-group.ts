@@ -63,6 +63,15 @@ function releaseFrames(error: unknown): void {
   }
 }
 
+/** `instanceof AbortSignal`, false for a value whose prototype cannot be read (a revoked or throwing Proxy). */
+function isAbortSignal(value: unknown): value is AbortSignal {
+  try {
+    return value instanceof AbortSignal;
+  } catch {
+    return false;
+  }
+}
+
 const unwaited = typeof FinalizationRegistry === 'function' ? new FinalizationRegistry(reportUnwaited) : undefined;
 
 /**
@@ -107,10 +116,10 @@ export class TaskGroup {
    */
   constructor(options?: TaskGroupOptions) {
     const { signal } = readOptions(options, 'TaskGroup', GROUP_OPTIONS);
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    if (signal !== undefined && !isAbortSignal(signal)) {
       throw new TypeError(`TaskGroup's signal option must be an AbortSignal, got ${repr(signal)}`);
     }
-    this.#parent = signal ?? currentTask()?.signal;
+    this.#parent = (signal as AbortSignal | undefined) ?? currentTask()?.signal;
     unwaited?.register(this, this.#outcome);
   }
 
