@@ -9,9 +9,9 @@
  *
  * @module
  */
+import { identify, repr } from '../brand.ts';
 import { readOptions } from '../checks.ts';
 import { CancelledError, describeFailure, TaskGroupClosedError, TaskGroupError } from './errors.ts';
-import { identify, repr } from '../brand.ts';
 import { currentTask, newTask, type Task, type TaskOptions } from './task.ts';
 
 /**
