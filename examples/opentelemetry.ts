@@ -19,7 +19,7 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
-import { gather } from '../src/index.ts';
+import { gather } from '../src/asyncio/index.ts';
 import { ContextVarContextManager } from '../src/integrations/opentelemetry/index.ts';
 import { getText, listen } from './http.ts';
 

@@ -9,7 +9,7 @@
  * (the workers load the built package).
  */
 import { pathToFileURL } from 'node:url';
-import { createTask } from 'contextvars';
+import { createTask } from 'contextvars/asyncio';
 import { ContextCloneError, runInWorker, sharedContextVar, WorkerPool } from 'contextvars/worker';
 import { requestId, tenant, type countPrimes } from './worker-tasks.mjs';
 

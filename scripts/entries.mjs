@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 /** @type {ReadonlyArray<{ subpath: string, source: string, name?: string, browser?: boolean, bundler?: boolean }>} */
 export const entries = [
   { subpath: '.', source: 'src/index.ts', browser: true },
+  { subpath: './asyncio', source: 'src/asyncio/index.ts', browser: true },
   { subpath: './opentelemetry', source: 'src/integrations/opentelemetry/index.ts', browser: true },
   { subpath: './logging', source: 'src/integrations/logging.ts', browser: true },
   { subpath: './worker', source: 'src/integrations/worker/index.ts' },

@@ -51,7 +51,7 @@ const portableFiles = () => [
   'test/core/context-var.test.ts',
   'test/core/errors.test.ts',
   'test/core/scope.test.ts',
-  'test/tasks.test.ts',
+  'test/asyncio/tasks.test.ts',
   'test/runtime/callback-scoping.test.ts',
 ];
 

@@ -1,7 +1,9 @@
 /**
- * The errors this library throws. Each maps to the exception Python's
- * `contextvars` raises in the same situation and has a stable `name`, so it
- * can be checked with `instanceof` or by name after a structured clone.
+ * The errors of the core entry, and `errorClass`, which every entry's errors
+ * are made with (contextvars/asyncio's are in asyncio/errors.ts). Each maps
+ * to the exception Python's `contextvars` raises in the same situation and
+ * has a stable `name`, so it can be checked with `instanceof` or by name
+ * after a structured clone.
  *
  * Argument-type mistakes (a non-string variable name, a non-ContextVar key,
  * a callback that is not a function) throw the built-in `TypeError`, as
@@ -172,18 +174,3 @@ export class UnsupportedRuntimeError extends Error {
   }
 }
 errorClass(UnsupportedRuntimeError, 'UnsupportedRuntimeError');
-
-/**
- * A task was added to a {@link TaskGroup} that has finished waiting, or that
- * is shutting down because one of its tasks failed (Python's `RuntimeError`
- * from `TaskGroup.create_task`). Start a new group for new work.
- *
- * @example
- * ```ts
- * const group = new TaskGroup();
- * await group.wait();
- * group.createTask(async () => {}); // throws TaskGroupClosedError
- * ```
- */
-export class TaskGroupClosedError extends Error {}
-errorClass(TaskGroupClosedError, 'TaskGroupClosedError');

@@ -1,10 +1,11 @@
 /**
  * contextvars: Python's `contextvars` for TypeScript. {@link ContextVar},
- * {@link Token}, {@link Context} and {@link copyContext}, with asyncio's
- * {@link createTask}, {@link gather}, {@link TaskGroup}, {@link callSoon} and
- * {@link callLater}. Values follow the code across `await`, timers and I/O,
- * and never reach concurrent requests or tasks. The guides — the model,
- * porting from Python, recipes — are linked from the README.
+ * {@link Token}, {@link Context}, {@link copyContext} and {@link bind}.
+ * Values follow the code across `await`, timers and I/O, and never reach
+ * concurrent requests or tasks. asyncio's tasks (createTask, gather,
+ * TaskGroup, callSoon, callLater) live apart, in `contextvars/asyncio`, as
+ * Python keeps them in `asyncio`. The guides — the model, porting from
+ * Python, recipes — are linked from the README.
  *
  * @example
  * ```ts
@@ -18,29 +19,14 @@
  *
  * @module contextvars
  */
+export { bind } from './bind.ts';
 export { ContextVar, Token, type ContextVarOptions } from './context-var.ts';
 export { Context, copyContext, type ContextEntry } from './context.ts';
 export {
   ContextReentryError,
   LookupError,
-  TaskGroupClosedError,
   TokenContextError,
   TokenUsedError,
   TokenVarMismatchError,
   UnsupportedRuntimeError,
 } from './errors.ts';
-export {
-  bind,
-  callLater,
-  callSoon,
-  createTask,
-  gather,
-  Task,
-  TaskGroup,
-  TaskGroupError,
-  type CallOptions,
-  type Gatherable,
-  type GatherResults,
-  type Handle,
-  type TaskOptions,
-} from './tasks.ts';

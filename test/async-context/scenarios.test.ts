@@ -14,7 +14,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { AsyncContext } from '../../src/async-context/index.ts';
 import { getText, listen } from '../../examples/http.ts';
-import { callLater, callSoon, Context, ContextVar, copyContext, createTask, gather } from '../../src/index.ts';
+import { Context, ContextVar, copyContext } from '../../src/index.ts';
+import { callLater, callSoon, createTask, gather } from '../../src/asyncio/index.ts';
 
 const { Snapshot, Variable } = AsyncContext;
 const thisFile = fileURLToPath(import.meta.url);

@@ -24,10 +24,10 @@ function staticImports(source: string): string[] {
   return [...specifiers, ...bare].filter((s): s is string => s !== undefined);
 }
 
-test('dist/index.js and the chunks it imports have no top-level import of a Node built-in', () => {
+test('dist/index.js, dist/asyncio.js and the chunks they import have no top-level import of a Node built-in', () => {
   assert.ok(existsSync(join(dist, 'index.js')), 'dist/ is not built: run `npm run build` (npm test does) first');
   const seen = new Set<string>();
-  const pending = [join(dist, 'index.js')];
+  const pending = [join(dist, 'index.js'), join(dist, 'asyncio.js')];
   const builtins: string[] = [];
   for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
     if (seen.has(file)) continue;

@@ -2,15 +2,13 @@
 // A browser has no AsyncLocalStorage, so the library is in its synchronous
 // mode: these are the cases that hold there, synchronous propagation and
 // explicit binding. Results go to window.contextvarsResults.
+import { callLater, callSoon, createTask } from '/dist/asyncio.js';
 import {
   bind,
-  callLater,
-  callSoon,
   Context,
   ContextReentryError,
   ContextVar,
   copyContext,
-  createTask,
   LookupError,
   Token,
   TokenContextError,

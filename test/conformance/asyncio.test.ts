@@ -13,6 +13,16 @@
  *   test_taskgroups.py: test_taskgroup_task_context;
  *   test_eager_task_factory.py: test_context_vars (createTask starts its
  *     function at once, as a 3.12 eager task does).
+ * Cancellation, by behaviour (a coroutine's `await asyncio.sleep(n)` is a
+ * sleep that takes the task's signal, `currentTask()!.signal`, and
+ * `except CancelledError` is a catch of what it rejects with):
+ *   test_tasks.py: test_cancel, test_cancel_with_message_then_future_exception,
+ *     test_cancel_task_catching, test_cancel_current_task, test_current_task,
+ *     test_cancel_done (cancel() of a finished task is false);
+ *   test_taskgroups.py: test_taskgroup_03, test_taskgroup_04,
+ *     test_cancel_children_on_child_error, test_cancellation,
+ *     test_taskgroup_07; Python's cancellation of the body (`runner_cancel`)
+ *     has no counterpart: JavaScript cannot interrupt the body's await.
  * Adapted:
  *   test_context.py: test_asyncio_task_decimal_context — decimal.localcontext
  *     is modelled as a ContextVar holding a precision, set with `using`, read
@@ -31,17 +41,19 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
+import { Context, ContextVar, copyContext } from '../../src/index.ts';
 import {
+  CancelledError,
   callLater,
   callSoon,
-  Context,
-  ContextVar,
-  copyContext,
   createTask,
+  currentTask,
   gather,
+  type Task,
   TaskGroup,
-} from '../../src/index.ts';
+  TaskGroupError,
+} from '../../src/asyncio/index.ts';
 import { seeded } from '../support/random.ts';
 
 describe('test_tasks.py', () => {
@@ -162,6 +174,257 @@ describe('test_tasks.py', () => {
     await own;
     assert.ok(own.context instanceof Context);
     assert.notEqual(own.context, context);
+  });
+});
+
+/** asyncio.sleep(ms) inside a task: a sleep that the task's cancellation ends. */
+function cancellableSleep(ms: number): Promise<void> {
+  return sleep(ms, undefined, { signal: (currentTask() as Task<unknown>).signal });
+}
+
+/** A promise the test opens by hand: the order is the test's, not the timers'. */
+function gate(): { readonly opened: Promise<void>; readonly open: () => void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/**
+ * Starts `count` tasks in `group` that sleep until cancelled, calling
+ * `onCancelled` as each is (Python's `except CancelledError: NUM += 1; raise`);
+ * resolves once all have started.
+ */
+function sleepers(group: TaskGroup, count: number, onCancelled: () => void): Promise<unknown> {
+  return Promise.all(
+    Array.from({ length: count }, () => {
+      const started = gate();
+      group.createTask(async () => {
+        try {
+          started.open();
+          await cancellableSleep(10_000);
+        } catch (error) {
+          onCancelled();
+          throw error;
+        }
+      });
+      return started.opened;
+    }),
+  );
+}
+
+describe('test_tasks.py: cancellation', () => {
+  test('test_cancel: cancel() of a pending task is true, the task ends cancelled, cancel() is then false', async () => {
+    const started = gate();
+    const task = createTask(async () => {
+      started.open();
+      await cancellableSleep(10_000);
+      return 12;
+    });
+    await started.opened;
+    assert.equal(task.cancelled, false);
+    assert.equal(task.cancel(), true);
+    await assert.rejects(task, CancelledError);
+    assert.equal(task.done, true);
+    assert.equal(task.cancelled, true);
+    assert.equal(task.cancel(), false);
+  });
+
+  test('test_cancel_with_message_then_future_exception: the message reaches the CancelledError awaited', async () => {
+    const task = createTask(() => cancellableSleep(10_000));
+    assert.equal(task.cancel('my message'), true);
+    // Python: cancel() again while pending is still true; the first message stays.
+    assert.equal(task.cancel('another'), true);
+    await assert.rejects(task, (error: unknown) => {
+      assert.ok(error instanceof CancelledError);
+      assert.equal(error.name, 'CancelledError');
+      assert.equal(error.message, 'my message');
+      return true;
+    });
+  });
+
+  test('test_cancel_task_catching: a task that catches the cancellation and returns keeps its result', async () => {
+    const task = createTask(async () => {
+      try {
+        await cancellableSleep(10_000);
+      } catch {
+        return 42;
+      }
+      return 0;
+    });
+    task.cancel();
+    assert.equal(await task, 42);
+    assert.equal(task.cancelled, false);
+  });
+
+  test("an error other than the cancellation, thrown while cancelling, is the task's failure (Python prints ValueError, False)", async () => {
+    const failure = new RangeError('during cancel');
+    const task = createTask(async () => {
+      try {
+        await cancellableSleep(10_000);
+      } catch {
+        throw failure;
+      }
+    });
+    task.cancel();
+    await assert.rejects(task, (error: unknown) => error === failure);
+    assert.equal(task.cancelled, false);
+  });
+
+  test('a function that throws CancelledError itself ends its task cancelled', async () => {
+    const task = createTask(async () => {
+      throw new CancelledError('self');
+    });
+    await assert.rejects(task, { name: 'CancelledError', message: 'self' });
+    assert.equal(task.cancelled, true);
+  });
+
+  test('test_cancel_current_task: a task cancels itself, and its next sleep ends it', async () => {
+    const task = createTask(async () => {
+      assert.equal((currentTask() as Task<unknown>).cancel(), true);
+      await cancellableSleep(10_000);
+      return 'not reached';
+    });
+    await assert.rejects(task, CancelledError);
+    assert.equal(task.cancelled, true);
+  });
+
+  test('test_current_task: undefined outside a task, the task inside it, before and after an await', async () => {
+    assert.equal(currentTask(), undefined);
+    const seen: unknown[] = [];
+    const task = createTask(async () => {
+      seen.push(currentTask());
+      await nextTurn();
+      seen.push(currentTask());
+    });
+    await task;
+    assert.deepEqual(seen, [task, task]);
+    assert.equal(currentTask(), undefined);
+    // Python's loop.call_soon callbacks run outside any task: so do callSoon's, even when scheduled by one.
+    const fromCallback = await createTask(
+      () => new Promise<unknown>((resolve) => callSoon(() => resolve(currentTask()))),
+    );
+    assert.equal(fromCallback, undefined);
+  });
+
+  test("the CancelledError is delivered inside the task: the abort listener reads the task's values and is the task", async () => {
+    const cvar = new ContextVar('cvar', { default: 'nope' });
+    const started = gate();
+    const seen: unknown[] = [];
+    cvar.set('canceller');
+    const task = createTask(async () => {
+      cvar.set('task');
+      const self = currentTask() as Task<unknown>;
+      self.signal.addEventListener('abort', () => {
+        seen.push(cvar.get(), currentTask() === self);
+        cvar.set('written by the listener');
+      });
+      started.open();
+      await cancellableSleep(10_000);
+    });
+    await started.opened;
+    task.cancel();
+    await assert.rejects(task, CancelledError);
+    assert.deepEqual(seen, ['task', true]);
+    assert.equal(cvar.get(), 'canceller');
+    assert.equal(task.context.get(cvar), 'task', "the listener's write stayed in the listener");
+  });
+});
+
+describe('test_taskgroups.py: cancellation', () => {
+  test('test_taskgroup_03: a task cancelled by hand is no failure; the group goes on', async () => {
+    const t1Started = gate();
+    let t1!: Task<number>;
+    let t2!: Task<number>;
+    {
+      await using g = new TaskGroup();
+      t1 = g.createTask(async () => {
+        t1Started.open();
+        await cancellableSleep(10_000);
+        return 42;
+      });
+      await t1Started.opened;
+      t1.cancel();
+      t2 = g.createTask(async () => {
+        await nextTurn();
+        return 11;
+      });
+    }
+    assert.equal(t1.cancelled, true);
+    assert.equal(await t2, 11);
+  });
+
+  test('test_taskgroup_04, test_cancel_children_on_child_error: a failure cancels the other tasks, each in its own context', async () => {
+    const cvar = new ContextVar('cvar', { default: 'nope' });
+    let num = 0;
+    const t2Seen: unknown[] = [];
+    const t2Started = gate();
+    let t2!: Task<void>;
+    const runner = createTask(async () => {
+      cvar.set('runner');
+      await using g = new TaskGroup();
+      t2 = g.createTask(async () => {
+        cvar.set('t2');
+        try {
+          t2Started.open();
+          await cancellableSleep(10_000);
+        } catch (error) {
+          t2Seen.push(cvar.get(), error);
+          throw error;
+        }
+        num += 1;
+      });
+      await t2Started.opened;
+      for (let i = 0; i < 3; i++) {
+        g.createTask(async () => {
+          await nextTurn();
+          throw new RangeError('1 / 0');
+        });
+      }
+    });
+    const error = await runner.then(
+      () => assert.fail('the runner should reject'),
+      (reason: unknown) => reason,
+    );
+    assert.ok(error instanceof TaskGroupError);
+    assert.ok(error.errors.length >= 1 && error.errors.every((each) => each instanceof RangeError));
+    assert.equal(num, 0);
+    assert.equal(t2.cancelled, true);
+    assert.equal(t2Seen[0], 't2');
+    assert.ok((t2Seen[1] as Error).cause instanceof CancelledError, "Node's AbortError carries the CancelledError");
+  });
+
+  test('test_cancellation: cancelling the task that made the group cancels its tasks; the message comes back', async () => {
+    let num = 0;
+    let started!: Promise<unknown>;
+    const runner = createTask(async () => {
+      await using g = new TaskGroup();
+      started = sleepers(g, 5, () => num++);
+    });
+    await started;
+    assert.equal(runner.done, false);
+    runner.cancel('test');
+    await assert.rejects(runner, (error: unknown) => error instanceof CancelledError && error.message === 'test');
+    assert.equal(runner.cancelled, true);
+    assert.equal(num, 5);
+  });
+
+  test("test_taskgroup_07: the group's tasks are cancelled while the body still waits", async () => {
+    let num = 0;
+    let started!: Promise<unknown>;
+    const runner = createTask(async () => {
+      const g = new TaskGroup();
+      started = sleepers(g, 5, () => num++);
+      try {
+        await cancellableSleep(10_000);
+      } catch {
+        num += 10;
+      }
+      await g.wait();
+    });
+    await started;
+    runner.cancel();
+    await assert.rejects(runner, CancelledError);
+    assert.equal(num, 15);
   });
 });
 

@@ -18,12 +18,12 @@ import {
   ContextReentryError,
   ContextVar,
   copyContext,
-  gather,
   LookupError,
   Token,
   TokenContextError,
   TokenUsedError,
 } from '../../src/index.ts';
+import { gather } from '../../src/asyncio/index.ts';
 import { seeded } from '../support/random.ts';
 
 /** Python's @isolated_context: each test runs in a fresh, empty Context. */

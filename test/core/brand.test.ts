@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
-import { Context, ContextVar, createTask } from '../../src/index.ts';
+import { Context, ContextVar } from '../../src/index.ts';
+import { createTask } from '../../src/asyncio/index.ts';
 
 test('util.inspect shows ContextVar, Token, Context and Task as their toString(), also nested', async () => {
   const v = new ContextVar('v', { default: 1 });

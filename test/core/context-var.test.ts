@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Context, ContextVar, createTask, LookupError, type Token, TokenContextError } from '../../src/index.ts';
+import { Context, ContextVar, LookupError, type Token, TokenContextError } from '../../src/index.ts';
+import { createTask } from '../../src/asyncio/index.ts';
 
 test('a ContextVar default may itself be undefined, distinct from no default', () => {
   const withUndefined = new ContextVar<string | undefined>('u', { default: undefined });

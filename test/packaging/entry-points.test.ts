@@ -71,6 +71,33 @@ test('CommonJS: require()d integrations share the classes of require("contextvar
   assert.deepEqual(lines, ['true', '{"user":"ada"}', 'otel', 'r-cjs', 'worker-thread.cjs']);
 });
 
+test('contextvars/asyncio, required and imported, makes tasks on the core of its format', async () => {
+  const cjs = await run(
+    `
+    const { Context, ContextVar } = require('contextvars');
+    const { createTask, CancelledError } = require('contextvars/asyncio');
+    const v = new ContextVar('v', { default: 'd' });
+    const task = createTask(() => v.set('in task'));
+    console.log(Object.getPrototypeOf(task.context) === Context.prototype, task.context.get(v));
+    task.then(() => console.log(new CancelledError('x').name));
+    `,
+    'commonjs',
+  );
+  assert.deepEqual(cjs, ['true in task', 'CancelledError']);
+  const esm = await run(
+    `
+    import { Context, ContextVar } from 'contextvars';
+    import { createTask, currentTask } from 'contextvars/asyncio';
+    const v = new ContextVar('v', { default: 'd' });
+    const task = createTask(() => v.set('in task'));
+    console.log(Object.getPrototypeOf(task.context) === Context.prototype, task.context.get(v));
+    console.log(await createTask(() => currentTask() !== undefined));
+    `,
+    'module',
+  );
+  assert.deepEqual(esm, ['true in task', 'true']);
+});
+
 test('ESM: imported integrations share the classes of "contextvars"', async () => {
   const lines = await run(
     `

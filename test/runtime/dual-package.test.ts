@@ -13,6 +13,9 @@ type Core = typeof import('../../src/index.ts');
 
 const esm = (await import('../../dist/index.js')) as unknown as Core;
 const cjs = createRequire(import.meta.url)('../../dist/index.cjs') as Core;
+type Asyncio = typeof import('../../src/asyncio/index.ts');
+const esmAsyncio = (await import('../../dist/asyncio.js')) as unknown as Asyncio;
+const cjsAsyncio = createRequire(import.meta.url)('../../dist/asyncio.cjs') as Asyncio;
 
 test('the two builds are distinct copies of the library', () => {
   assert.notEqual(esm.ContextVar, cjs.ContextVar);
@@ -40,7 +43,7 @@ test('instanceof and argument checks accept the other copy’s instances', async
   assert.ok(cjs.copyContext() instanceof esm.Context);
   const token = ctx.run(() => v.set(2));
   assert.ok(token instanceof esm.Token);
-  const task = cjs.createTask(async () => v.get(0), { context: ctx });
+  const task = cjsAsyncio.createTask(async () => v.get(0), { context: ctx });
   assert.equal(await task, 2);
   assert.throws(() => ctx.get({} as never), { name: 'TypeError', message: /expects a ContextVar/ });
 });
@@ -50,7 +53,7 @@ test('error messages render the other copy’s objects by name', () => {
   const w = new esm.ContextVar<number>('other');
   const token = v.set(1);
   assert.throws(() => w.reset(token as never), { message: /ContextVar name='shown'/ });
-  assert.throws(() => esm.createTask(() => 1, { context: v as never }), {
+  assert.throws(() => esmAsyncio.createTask(() => 1, { context: v as never }), {
     name: 'TypeError',
     message: /got <ContextVar name='shown'>/,
   });
@@ -65,16 +68,33 @@ test('errors and TaskGroup are recognised across copies', async () => {
   const token = v.set(1);
   v.reset(token);
   assert.throws(() => esm.ContextVar.prototype.reset.call(v, token), esm.TokenUsedError);
-  assert.ok(new cjs.TaskGroup() instanceof esm.TaskGroup);
-  const group = new esm.TaskGroup();
+  assert.ok(new cjsAsyncio.TaskGroup() instanceof esmAsyncio.TaskGroup);
+  const group = new esmAsyncio.TaskGroup();
   group.createTask(async () => {
     throw new RangeError('boom');
   });
-  await assert.rejects(group.wait(), (error: unknown) => error instanceof cjs.TaskGroupError);
+  await assert.rejects(group.wait(), (error: unknown) => error instanceof cjsAsyncio.TaskGroupError);
   assert.ok(!(new RangeError('x') instanceof esm.LookupError));
   class AppLookupError extends esm.LookupError {}
   assert.ok(!(new esm.LookupError('x') instanceof AppLookupError), 'a user subclass keeps the ordinary instanceof');
   assert.ok(new AppLookupError('x') instanceof cjs.LookupError);
+});
+
+test('a task of one copy is the current task and is cancelled through the other', async () => {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const seen: unknown[] = [];
+  const task = cjsAsyncio.createTask(async (): Promise<void> => {
+    seen.push(esmAsyncio.currentTask());
+    await released;
+    esmAsyncio.currentTask()?.signal.throwIfAborted();
+  });
+  assert.deepEqual(seen, [task]);
+  assert.equal(esmAsyncio.currentTask(), undefined);
+  assert.equal(task.cancel(), true);
+  release();
+  await assert.rejects(task, (error: unknown) => error instanceof esmAsyncio.CancelledError);
+  assert.equal(task.cancelled, true);
 });
 
 test('a root-level token set through one copy resets through the other in a sibling root callback', async () => {

@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 
 const entry = pathToFileURL(join(import.meta.dirname, '../../src/index.ts')).href;
+const asyncio = pathToFileURL(join(import.meta.dirname, '../../src/asyncio/index.ts')).href;
 const scopeModule = pathToFileURL(join(import.meta.dirname, '../../src/scope.ts')).href;
 
 /** Loads the library twice (two module instances), then reports what propagates. */
@@ -19,7 +20,8 @@ const probe = `
 import assert from 'node:assert/strict';
 const warnings = [];
 process.on('warning', (w) => warnings.push({ name: w.name, code: w.code, message: w.message }));
-const { Context, ContextVar, bind, callSoon, copyContext, createTask } = await import(${JSON.stringify(entry)});
+const { Context, ContextVar, bind, copyContext } = await import(${JSON.stringify(entry)});
+const { callSoon, createTask } = await import(${JSON.stringify(asyncio)});
 const { storageKind } = await import(${JSON.stringify(`${scopeModule}?second-copy`)});
 const v = new ContextVar('v', { default: 'd' });
 

@@ -3,17 +3,17 @@
  * public signature regresses. Nothing here runs; every line is checked by tsc.
  * `@ts-expect-error` lines must stay errors: if one compiles, tsc reports it.
  */
+import * as core from '../../src/index.ts';
+import { Context, type ContextEntry, ContextVar, copyContext, Token } from '../../src/index.ts';
 import {
-  Context,
-  ContextVar,
-  copyContext,
+  type CancelledError,
   createTask,
+  currentTask,
   gather,
-  Token,
-  type ContextEntry,
   type GatherResults,
   type Task,
-} from '../../src/index.ts';
+  TaskGroup,
+} from '../../src/asyncio/index.ts';
 
 /** Compiles only when A and B are the same type. */
 type Equal<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
@@ -114,3 +114,25 @@ new Context([[name, 'ada'] satisfies ContextEntry<string>]);
 [name, 1] satisfies ContextEntry<string>;
 // @ts-expect-error: the key of an entry must be a ContextVar
 new Context([['name', 'ada']]);
+
+// Cancellation: cancel says whether it cancelled; cancelled and signal are read-only; currentTask may be undefined.
+const cancelled = task.cancel('reason');
+expectType<Equal<typeof cancelled, boolean>>();
+expectType<Equal<typeof task.cancelled, boolean>>();
+expectType<Equal<typeof task.signal, AbortSignal>>();
+// @ts-expect-error: cancelled is a getter, not a method (as Task.done and Handle.cancelled)
+task.cancelled();
+const current = currentTask();
+expectType<Equal<typeof current, Task<unknown> | undefined>>();
+// @ts-expect-error: outside a task there is none
+currentTask().signal;
+expectType<Equal<CancelledError extends Error ? true : false, true>>();
+new TaskGroup({ signal: AbortSignal.timeout(1) });
+// @ts-expect-error: the signal option is an AbortSignal
+new TaskGroup({ signal: new AbortController() });
+
+// The core entry is the contextvars module alone: asyncio's API is in contextvars/asyncio.
+// @ts-expect-error: createTask is not in the core entry
+core.createTask;
+// @ts-expect-error: TaskGroup is not in the core entry
+core.TaskGroup;

@@ -2,7 +2,8 @@
 // esbuild with contextvars/bundler: the library's browser build, with every
 // await below rewritten by the transform. Results go to window.contextvarsResults;
 // the click cases run when the harness clicks #target (a trusted event).
-import { callLater, callSoon, Context, ContextVar, createTask, gather } from 'contextvars';
+import { Context, ContextVar } from 'contextvars';
+import { callLater, callSoon, createTask, gather } from 'contextvars/asyncio';
 import { assertEqual, runCase, runCases, test } from './cases.js';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -13,7 +13,8 @@ import net from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
-import { callLater, Context, ContextVar, copyContext, createTask, TokenContextError } from '../../../src/index.ts';
+import { Context, ContextVar, copyContext, TokenContextError } from '../../../src/index.ts';
+import { callLater, createTask } from '../../../src/asyncio/index.ts';
 import { listen } from '../../../examples/http.ts';
 
 const v = new ContextVar<unknown>('v', { default: 'd' });

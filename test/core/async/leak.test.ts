@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { callSoon, Context, ContextVar, createTask } from '../../../src/index.ts';
+import { Context, ContextVar } from '../../../src/index.ts';
+import { callSoon, createTask } from '../../../src/asyncio/index.ts';
 import { currentScope } from '../../../src/scope.ts';
 import { collectAndSettle } from '../../support/gc.ts';
 

@@ -10,17 +10,14 @@ import net from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  callLater,
-  callSoon,
   Context,
   ContextReentryError,
   ContextVar,
   copyContext,
-  createTask,
-  gather,
   TokenContextError,
   TokenUsedError,
 } from '../../../src/index.ts';
+import { callLater, callSoon, createTask, gather } from '../../../src/asyncio/index.ts';
 import { seeded } from '../../support/random.ts';
 
 const v = new ContextVar<unknown>('v', { default: 'd' });

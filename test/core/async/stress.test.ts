@@ -11,7 +11,8 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Context, ContextVar, createTask } from '../../../src/index.ts';
+import { Context, ContextVar } from '../../../src/index.ts';
+import { createTask } from '../../../src/asyncio/index.ts';
 import { type Random, seeded } from '../../support/random.ts';
 
 const FLOWS = 10_000;

@@ -17,7 +17,8 @@ import {
   type TextMapPropagator,
 } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { Context, ContextVar, createTask } from '../../../src/index.ts';
+import { Context, ContextVar } from '../../../src/index.ts';
+import { createTask } from '../../../src/asyncio/index.ts';
 import {
   ContextVarBaggagePropagator,
   ContextVarContextManager,

@@ -17,7 +17,8 @@ import {
   SimpleSpanProcessor,
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
-import { callLater, ContextVar, copyContext, createTask, gather } from '../../../src/index.ts';
+import { ContextVar, copyContext } from '../../../src/index.ts';
+import { callLater, createTask, gather } from '../../../src/asyncio/index.ts';
 import { ContextVarContextManager } from '../../../src/integrations/opentelemetry/index.ts';
 import { listen } from '../../../examples/http.ts';
 import { inSpan } from '../../../examples/opentelemetry.ts';

@@ -10,7 +10,8 @@ import net from 'node:net';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { threadId, type Worker } from 'node:worker_threads';
-import { Context, ContextVar, createTask } from 'contextvars';
+import { Context, ContextVar } from 'contextvars';
+import { createTask } from 'contextvars/asyncio';
 import {
   ContextCloneError,
   runInWorker,

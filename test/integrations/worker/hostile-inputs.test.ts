@@ -1,6 +1,6 @@
 /**
- * Every public function and constructor of contextvars/worker and of the
- * task API, called with each hostile value in each argument position: a
+ * Every public function and constructor of contextvars/worker and of
+ * contextvars/asyncio, called with each hostile value in each argument position: a
  * revoked Proxy, a Proxy whose traps throw, an object whose getters throw,
  * one whose toString/valueOf/Symbol.toPrimitive throw, null, and values of
  * the wrong type. Each call must end with the error class its documentation
@@ -14,17 +14,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import {
-  bind,
-  callLater,
-  callSoon,
-  Context,
-  ContextVar,
-  copyContext,
-  createTask,
-  gather,
-  TaskGroup,
-} from 'contextvars';
+import { bind, Context, ContextVar, copyContext } from 'contextvars';
+import { callLater, callSoon, createTask, gather, TaskGroup } from 'contextvars/asyncio';
 import { ContextCloneError, runInWorker, sharedContextVar, WorkerPool } from 'contextvars/worker';
 
 const tasks = new URL('./fixtures/worker-tasks.mjs', import.meta.url);
@@ -241,6 +232,14 @@ const SITES: Site[] = [
     name: 'TaskGroup.createTask(_, options)',
     call: (value) => new TaskGroup().createTask(() => 1, value as never),
     expect: asOptions,
+  },
+  { name: 'new TaskGroup(options)', call: (value) => new TaskGroup(value as never), expect: asOptions },
+  { name: 'new TaskGroup({ signal })', call: (value) => new TaskGroup({ signal: value as AbortSignal }) },
+  {
+    name: 'Task.cancel(reason)',
+    // Any reason is accepted: a string is the message, anything else the CancelledError's cause.
+    call: (value) => createTask(() => new Promise<never>(() => {})).cancel(value),
+    expect: () => 'accepts',
   },
   {
     name: 'callSoon(callback)',

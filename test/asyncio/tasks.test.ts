@@ -4,24 +4,27 @@
  * changes its function makes.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  bind,
+  CancelledError,
   callLater,
   callSoon,
-  Context,
-  ContextReentryError,
-  ContextVar,
-  copyContext,
   createTask,
+  currentTask,
   gather,
   Task,
   TaskGroup,
   TaskGroupClosedError,
   TaskGroupError,
-} from '../src/index.ts';
-import { nextTimer } from '../src/tasks.ts';
+} from '../../src/asyncio/index.ts';
+import { nextTimer } from '../../src/asyncio/handles.ts';
+import { bind, Context, ContextReentryError, ContextVar, copyContext } from '../../src/index.ts';
+
+/** A sleep that the current task's cancellation ends (Node rejects with an AbortError caused by the reason). */
+const cancellableSleep = (ms: number): Promise<void> =>
+  sleep(ms, undefined, { signal: (currentTask() as Task<unknown>).signal });
 
 const v = new ContextVar<unknown>('v', { default: 'd' });
 
@@ -457,6 +460,205 @@ describe('TaskGroup', () => {
   });
 });
 
+describe('cancellation', () => {
+  test('cancel(reason): a string is the message, a CancelledError is used as it is, anything else is the cause', async () => {
+    const byMessage = createTask(() => cancellableSleep(10_000), { name: 'loader' });
+    byMessage.cancel('stop');
+    assert.equal(((await byMessage.catch((error: unknown) => error)) as Error).message, 'stop');
+
+    const given = new CancelledError('given');
+    const byError = createTask(() => cancellableSleep(10_000));
+    byError.cancel(given);
+    assert.equal(byError.signal.reason, given);
+    assert.equal(await byError.catch((error: unknown) => error), given);
+
+    const cause = { why: 'shutdown' };
+    const byCause = createTask(() => cancellableSleep(10_000), { name: 'worker' });
+    byCause.cancel(cause);
+    const error = (await byCause.catch((reason: unknown) => reason)) as Error;
+    assert.ok(error instanceof CancelledError);
+    assert.equal(error.cause, cause);
+    assert.match(error.message, /^<Task name='worker' pending> was cancelled$/);
+
+    const plain = createTask(() => cancellableSleep(10_000));
+    plain.cancel();
+    assert.equal(((await plain.catch((reason: unknown) => reason)) as Error).cause, undefined);
+    assert.match(String(plain), /cancelled>$/);
+  });
+
+  test('the signal is one per task, aborted by cancel with the CancelledError as its reason', async () => {
+    const task = createTask(() => cancellableSleep(10_000));
+    assert.equal(task.signal, task.signal);
+    assert.equal(task.signal.aborted, false);
+    task.cancel();
+    assert.equal(task.signal.aborted, true);
+    assert.ok(task.signal.reason instanceof CancelledError);
+    await assert.rejects(task, (error: unknown) => error === task.signal.reason);
+  });
+
+  test('a function that does not listen runs to its end: cancel asks, it does not interrupt', async () => {
+    const release = gate();
+    const task = createTask(async () => {
+      await release.opened;
+      return 'finished';
+    });
+    assert.equal(task.cancel(), true);
+    release.open();
+    assert.equal(await task, 'finished');
+    assert.equal(task.cancelled, false);
+    assert.equal(task.cancel(), false);
+  });
+
+  test('a rejection that is not caused by this cancellation is a failure, even while cancelled', async () => {
+    const other = new AbortController();
+    other.abort(new Error('another signal'));
+    const task = createTask(async () => {
+      await nextTurn();
+      other.signal.throwIfAborted();
+    });
+    task.cancel();
+    await assert.rejects(task, /another signal/);
+    assert.equal(task.cancelled, false);
+  });
+
+  test('a revoked Proxy thrown by a cancelled task is its failure, not a crash of the check', async () => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    const task = createTask(async () => {
+      await nextTurn();
+      throw proxy;
+    });
+    task.cancel();
+    // Not assert.rejects: it reads properties of what it caught, which a revoked Proxy refuses.
+    assert.equal(await task.then(undefined, (error: unknown) => error === proxy), true);
+    assert.equal(task.cancelled, false);
+  });
+
+  test(
+    "abort listeners added outside the task run in the task's context too, whoever cancels",
+    fresh(async () => {
+      v.set('outside');
+      const task = createTask(async () => {
+        v.set('inside');
+        await cancellableSleep(10_000);
+      });
+      const seen: unknown[] = [];
+      task.signal.addEventListener('abort', () => seen.push(v.get(), currentTask() === task));
+      task.cancel();
+      await assert.rejects(task, CancelledError);
+      assert.deepEqual(seen, ['inside', true]);
+    }),
+  );
+
+  test("TaskGroup: a group given a signal is cancelled by it; wait() rejects with the signal's reason", async () => {
+    const controller = new AbortController();
+    const group = new TaskGroup({ signal: controller.signal });
+    const started = gate();
+    const task = group.createTask(async () => {
+      started.open();
+      await cancellableSleep(10_000);
+    });
+    await started.opened;
+    const reason = new Error('deadline');
+    controller.abort(reason);
+    await assert.rejects(group.wait(), (error: unknown) => error === reason);
+    assert.equal(task.cancelled, true);
+    assert.equal(group.signal.reason, reason);
+    const cancellation = task.signal.reason as CancelledError;
+    assert.ok(cancellation instanceof CancelledError);
+    assert.equal(cancellation.cause, reason);
+  });
+
+  test('TaskGroup: a group whose signal aborted refuses new tasks; a signal that is not an AbortSignal is a TypeError', async () => {
+    const group = new TaskGroup({ signal: AbortSignal.abort(new Error('early')) });
+    assert.throws(() => group.createTask(() => 1), TaskGroupClosedError);
+    await assert.rejects(group.wait(), /early/);
+    for (const signal of [null, {}, new AbortController()]) {
+      assert.throws(() => new TaskGroup({ signal: signal as never }), {
+        name: 'TypeError',
+        message: /^TaskGroup's signal option must be an AbortSignal, got /,
+      });
+    }
+    assert.throws(() => new TaskGroup(5 as never), {
+      name: 'TypeError',
+      message: /^TaskGroup expects an options object/,
+    });
+  });
+
+  test('TaskGroup: a failure while a task ignores its signal still waits for it, and reports only the failure', async () => {
+    const group = new TaskGroup();
+    const release = gate();
+    const slow = group.createTask(async () => {
+      await release.opened;
+      return 'done anyway';
+    });
+    const failure = new Error('first');
+    group.createTask(async () => {
+      throw failure;
+    });
+    const waiting = group.wait();
+    await nextTurn();
+    assert.equal(slow.signal.aborted, true);
+    assert.equal(slow.done, false);
+    release.open();
+    await assert.rejects(waiting, (error: unknown) => error instanceof TaskGroupError && error.errors.length === 1);
+    assert.equal(await slow, 'done anyway');
+  });
+
+  test("rejections nobody retrieves: a never-waited TaskGroup's failure surfaces once it is collected; a cancelled task's does not", () => {
+    // A child process, so that the unhandled rejections are the program's own and the runner's are untouched.
+    const asyncio = new URL('../../src/asyncio/index.ts', import.meta.url).href;
+    const program = `
+      import { createTask, currentTask, TaskGroup } from ${JSON.stringify(asyncio)};
+      import { setTimeout as sleep } from 'node:timers/promises';
+      const reported = [];
+      process.on('unhandledRejection', (reason) => reported.push(String(reason?.message ?? reason)));
+      const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+      // An unawaited failing task is reported (the control), an unawaited cancelled one is not.
+      const failing = createTask(async () => { await turn(); throw new Error('task failure'); });
+      const cancelled = createTask(() => sleep(10_000, undefined, { signal: currentTask().signal }));
+      cancelled.cancel();
+      while (!failing.done || !cancelled.done) await turn();
+      await turn();
+      const afterTasks = [...reported];
+
+      // Two groups with a failure each, both dropped: one was waited for, the other never.
+      async function drop(waited) {
+        const group = new TaskGroup();
+        const task = group.createTask(async () => { throw new Error(waited ? 'waited' : 'never waited'); });
+        await task.then(undefined, () => {});
+        if (waited) await group.wait().catch(() => {});
+      }
+      await drop(true);
+      await drop(false);
+      for (let pass = 0; pass < 100 && reported.length === afterTasks.length; pass++) {
+        await turn();
+        globalThis.gc();
+        await turn();
+      }
+      globalThis.gc();
+      await turn();
+      await turn();
+      console.log(JSON.stringify({ afterTasks, groups: reported.slice(afterTasks.length), cancelled: cancelled.cancelled }));
+    `;
+    const child = spawnSync(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', '--input-type=module', '--eval', program],
+      { encoding: 'utf8' },
+    );
+    assert.equal(child.status, 0, child.stderr);
+    const result = JSON.parse(child.stdout) as { afterTasks: string[]; groups: string[]; cancelled: boolean };
+    assert.deepEqual(result.afterTasks, ['task failure']);
+    assert.equal(result.cancelled, true);
+    assert.equal(result.groups.length, 1, `reported: ${JSON.stringify(result.groups)}`);
+    assert.match(
+      result.groups[0] as string,
+      /^1 of the task group's tasks failed; the first: Error: never waited; the TaskGroup was never waited for: call wait\(\)/,
+    );
+  });
+});
+
 /** How many timers keep the process alive, where the runtime says (Node does; Bun 1.4 lists none). */
 const timers = (): number => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
 function reportsTimers(): boolean {
@@ -749,6 +951,24 @@ describe('where ours differs from asyncio (pinned)', () => {
     order.push('after createTask');
     await task;
     assert.deepEqual(order, ['task body', 'after createTask']);
+  });
+
+  // Differs: a task that cancels itself and then returns ends cancelled in Python (test_cancel_at_end: the
+  // cancellation waits for its next await); here nothing was delivered, so the result stands.
+  test('test_cancel_at_end: cancel() of itself, then return', async () => {
+    const task = createTask(async () => {
+      (currentTask() as Task<unknown>).cancel();
+      return 12;
+    });
+    assert.equal(await task, 12);
+    assert.equal(task.cancelled, false);
+    assert.equal(task.cancel(), false);
+  });
+
+  // Differs: Python's current_task() names the running task inside any ctx.run; here the task is its flow's.
+  test('current_task() inside ctx.run of another Context', async () => {
+    const inside = await createTask(() => new Context().run(() => currentTask()));
+    assert.equal(inside, undefined);
   });
 
   // Differs: Python accepts create_task(context=ctx) while ctx is running (the task starts later); ours enters ctx at once, so it throws.
