@@ -28,6 +28,7 @@ export {
   TokenUsedError,
   TokenVarMismatchError,
 } from './errors.ts';
+export type { EventEmitterLike } from './emitter.ts';
 export {
   bind,
   callLater,

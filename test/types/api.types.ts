@@ -3,7 +3,10 @@
  * public signature regresses. Nothing here runs; every line is checked by tsc.
  * `@ts-expect-error` lines must stay errors: if one compiles, tsc reports it.
  */
+import type { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import {
+  bind,
   Context,
   ContextVar,
   copyContext,
@@ -114,3 +117,19 @@ new Context([[name, 'ada'] satisfies ContextEntry<string>]);
 [name, 1] satisfies ContextEntry<string>;
 // @ts-expect-error: the key of an entry must be a ContextVar
 new Context([['name', 'ada']]);
+
+// bind(fn) keeps the function's type; bind(emitter) returns the emitter's own type
+const boundFn = bind((a: number, b: string) => `${a}${b}`);
+expectType<Equal<typeof boundFn, (a: number, b: string) => string>>();
+declare const request: IncomingMessage;
+const boundRequest = bind(request);
+expectType<Equal<typeof boundRequest, IncomingMessage>>();
+declare const emitter: EventEmitter;
+expectType<Equal<ReturnType<typeof bind<EventEmitter>>, EventEmitter>>();
+bind(emitter).on('data', (chunk: Buffer) => chunk.length);
+const target = bind(new EventTarget());
+expectType<Equal<typeof target, EventTarget>>();
+// @ts-expect-error: a plain object is neither a function nor an emitter
+bind({ value: 1 });
+// @ts-expect-error: nor is a string
+bind('on');
