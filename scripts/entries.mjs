@@ -18,6 +18,7 @@ export const entries = [
   { subpath: './opentelemetry', source: 'src/integrations/opentelemetry.ts', browser: true },
   { subpath: './logging', source: 'src/integrations/logging.ts', browser: true },
   { subpath: './worker', source: 'src/integrations/worker.ts' },
+  { subpath: './fastify', source: 'src/integrations/fastify.ts' },
   { subpath: './async-context', source: 'src/async-context.ts', browser: true },
   // Defines globalThis.AsyncContext when imported: package.json lists it under `sideEffects`.
   {
