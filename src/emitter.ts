@@ -44,15 +44,19 @@ type Method = (this: unknown, ...args: unknown[]) => unknown;
 const ADD = ['on', 'addListener', 'prependListener', 'once', 'prependOnceListener', 'addEventListener'];
 const REMOVE = ['off', 'removeListener', 'removeEventListener'];
 
-/** Whether `target` has an EventEmitter's or an EventTarget's add and remove methods. */
+/** Whether `target` has an EventEmitter's or an EventTarget's add and remove methods (false when reading them throws). */
 export function isEmitter(target: unknown): boolean {
   const has = (name: string) => typeof (target as Methods)[name] === 'function';
-  return (
-    typeof target === 'object' &&
-    target !== null &&
-    (((has('on') || has('addListener')) && (has('off') || has('removeListener'))) ||
-      (has('addEventListener') && has('removeEventListener')))
-  );
+  try {
+    return (
+      typeof target === 'object' &&
+      target !== null &&
+      (((has('on') || has('addListener')) && (has('off') || has('removeListener'))) ||
+        (has('addEventListener') && has('removeEventListener')))
+    );
+  } catch {
+    return false; // a revoked Proxy, a throwing getter: not an emitter, and bind says so
+  }
 }
 
 /**
