@@ -19,6 +19,7 @@ export const entries = [
   { subpath: './opentelemetry', source: 'src/integrations/opentelemetry/index.ts', browser: true },
   { subpath: './logging', source: 'src/integrations/logging.ts', browser: true },
   { subpath: './worker', source: 'src/integrations/worker/index.ts' },
+  { subpath: './fastify', source: 'src/integrations/fastify.ts' },
   { subpath: './propagation', source: 'src/integrations/propagation/index.ts', browser: true },
   { subpath: './async-context', source: 'src/async-context/index.ts', browser: true },
   // Defines globalThis.AsyncContext when imported: package.json lists it under `sideEffects`.

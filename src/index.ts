@@ -30,3 +30,4 @@ export {
   TokenVarMismatchError,
   UnsupportedRuntimeError,
 } from './errors.ts';
+export type { EventEmitterLike } from './emitter.ts';

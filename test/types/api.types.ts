@@ -3,8 +3,10 @@
  * public signature regresses. Nothing here runs; every line is checked by tsc.
  * `@ts-expect-error` lines must stay errors: if one compiles, tsc reports it.
  */
+import type { EventEmitter } from 'node:events';
+import type { IncomingMessage } from 'node:http';
 import * as core from '../../src/index.ts';
-import { Context, type ContextEntry, ContextVar, copyContext, Token } from '../../src/index.ts';
+import { bind, Context, type ContextEntry, ContextVar, copyContext, Token } from '../../src/index.ts';
 import {
   type CancelledError,
   createTask,
@@ -136,3 +138,18 @@ new TaskGroup({ signal: new AbortController() });
 core.createTask;
 // @ts-expect-error: TaskGroup is not in the core entry
 core.TaskGroup;
+// bind(fn) keeps the function's type; bind(emitter) returns the emitter's own type
+const boundFn = bind((a: number, b: string) => `${a}${b}`);
+expectType<Equal<typeof boundFn, (a: number, b: string) => string>>();
+declare const request: IncomingMessage;
+const boundRequest = bind(request);
+expectType<Equal<typeof boundRequest, IncomingMessage>>();
+declare const emitter: EventEmitter;
+expectType<Equal<ReturnType<typeof bind<EventEmitter>>, EventEmitter>>();
+bind(emitter).on('data', (chunk: Buffer) => chunk.length);
+const target = bind(new EventTarget());
+expectType<Equal<typeof target, EventTarget>>();
+// @ts-expect-error: a plain object is neither a function nor an emitter
+bind({ value: 1 });
+// @ts-expect-error: nor is a string
+bind('on');

@@ -10,6 +10,7 @@
  * and neither the caller nor work started beside fn ever sees it.
  */
 import { ROOT_CONTEXT, type Context as OtelContext, type ContextManager } from '@opentelemetry/api';
+import { bindListeners, isEmitter } from '../../emitter.ts';
 import { ContextVar, Token, TokenContextError } from '../../index.ts';
 import { runWithEntries } from '../propagation/arrival.ts';
 import { arrivedValues } from './propagator.ts';
@@ -77,25 +78,7 @@ class Attachment implements ContextAttachment {
   }
 }
 
-/** The listener methods of Node's EventEmitter that {@link ContextVarContextManager.bind} patches. */
-interface ListenerMethods {
-  addListener(event: string | symbol, listener: (...args: unknown[]) => void): unknown;
-  removeListener(event: string | symbol, listener: (...args: unknown[]) => void): unknown;
-}
-
-const ADD_METHODS = ['addListener', 'on', 'once', 'prependListener', 'prependOnceListener'] as const;
-const REMOVE_METHODS = ['removeListener', 'off'] as const;
-
 type Listener = (...args: unknown[]) => unknown;
-
-function isEventEmitter(target: unknown): target is ListenerMethods & Record<string | symbol, unknown> {
-  return (
-    typeof target === 'object' &&
-    target !== null &&
-    typeof (target as Partial<ListenerMethods>).addListener === 'function' &&
-    typeof (target as Partial<ListenerMethods>).removeListener === 'function'
-  );
-}
 
 let managersCreated = 0;
 
@@ -180,9 +163,10 @@ export class ContextVarContextManager implements ContextManager {
 
   /**
    * Binds `target` to `context`: a function runs with `context` active on
-   * every call; an EventEmitter calls every listener added from now on with
-   * `context` active (and `removeListener`/`off` still find them). Any other
-   * value is returned unchanged.
+   * every call; an EventEmitter or EventTarget calls every listener added
+   * from now on with `context` active (and `removeListener`/`off`/
+   * `removeEventListener` still find them), by the same mechanism as the
+   * core's `bind(emitter)`. Any other value is returned unchanged.
    *
    * @example
    * ```ts
@@ -193,8 +177,8 @@ export class ContextVarContextManager implements ContextManager {
    */
   bind<T>(context: OtelContext, target: T): T {
     if (typeof target === 'function') return this.#bindFunction(context, target as unknown as Listener) as T;
-    if (isEventEmitter(target)) this.#bindEventEmitter(context, target);
-    return target;
+    if (!isEmitter(target)) return target;
+    return bindListeners(target, this.#boundListeners, (listener) => this.#bindFunction(context, listener as Listener));
   }
 
   /**
@@ -257,47 +241,5 @@ export class ContextVarContextManager implements ContextManager {
     };
     Object.defineProperty(bound, 'length', { value: target.length, configurable: true });
     return bound;
-  }
-
-  /**
-   * Wraps each listener once per emitter (a WeakMap from the user's listener
-   * to its bound version) so removal by the original listener works. The
-   * emitter's own `once` calls `on` internally: that nested call must add the
-   * already-bound wrapper as it is, or `removeListener(original)` would not
-   * find it.
-   */
-  #bindEventEmitter(context: OtelContext, emitter: ListenerMethods & Record<string | symbol, unknown>): void {
-    if (emitter[this.#boundListeners] !== undefined) return;
-    const boundListeners = new WeakMap<Listener, Listener>();
-    emitter[this.#boundListeners] = boundListeners;
-    const boundOf = (listener: Listener): Listener => {
-      let bound = boundListeners.get(listener);
-      if (bound === undefined) {
-        bound = this.#bindFunction(context, listener);
-        boundListeners.set(listener, bound);
-      }
-      return bound;
-    };
-    let adding = false;
-    for (const method of ADD_METHODS) {
-      const original = emitter[method];
-      if (typeof original !== 'function') continue;
-      emitter[method] = function (this: unknown, event: string | symbol, listener: Listener, ...rest: unknown[]) {
-        if (adding || typeof listener !== 'function') return original.call(this, event, listener, ...rest);
-        adding = true;
-        try {
-          return original.call(this, event, boundOf(listener), ...rest);
-        } finally {
-          adding = false;
-        }
-      };
-    }
-    for (const method of REMOVE_METHODS) {
-      const original = emitter[method];
-      if (typeof original !== 'function') continue;
-      emitter[method] = function (this: unknown, event: string | symbol, listener: Listener, ...rest: unknown[]) {
-        return original.call(this, event, boundListeners.get(listener) ?? listener, ...rest);
-      };
-    }
   }
 }
