@@ -63,18 +63,19 @@ interface ProbeResult {
   warnings: { name: string; code: string; message: string }[];
 }
 
-function runProbe(removal: string): ProbeResult {
+/** Runs `source` in a child process after `removal`, and returns the JSON its last line prints. */
+function runProbe<R = ProbeResult>(removal: string, source: string = probe): R {
   const dir = mkdtempSync(join(tmpdir(), 'contextvars-fallback-'));
   try {
     writeFileSync(join(dir, 'remove.mjs'), removal);
-    writeFileSync(join(dir, 'probe.mjs'), probe);
+    writeFileSync(join(dir, 'probe.mjs'), source);
     const child = spawnSync(
       process.execPath,
       ['--import', pathToFileURL(join(dir, 'remove.mjs')).href, '--import', 'tsx', join(dir, 'probe.mjs')],
       { encoding: 'utf8', cwd: join(import.meta.dirname, '../..') },
     );
     assert.equal(child.status, 0, `probe exited with ${child.status}:\n${child.stderr}`);
-    return JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '') as ProbeResult;
+    return JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '') as R;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -100,6 +101,15 @@ test('with AsyncLocalStorage: asynchronous propagation and no warning', () => {
   assert.equal(result.afterAwait, 'before await');
   assert.deepEqual(result.warnings, []);
 });
+
+/** What the server probe prints. */
+interface ServerProbeResult {
+  topLevel: { name: string; isClass: boolean; message: string };
+  refused: number;
+  bled: number;
+  wrongInRun: number;
+  afterAll: string;
+}
 
 /** Without asynchronous propagation, a node:http server whose handler sets a request id (S10). */
 const serverProbe = `
@@ -138,27 +148,14 @@ console.log(JSON.stringify({ topLevel, refused, bled, wrongInRun, afterAll: requ
 `;
 
 test('without asynchronous propagation, a set outside every run is refused, so no request reads another one’s id', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'contextvars-fallback-'));
-  try {
-    writeFileSync(join(dir, 'remove.mjs'), removals['process.getBuiltinModule'] ?? '');
-    writeFileSync(join(dir, 'probe.mjs'), serverProbe);
-    const child = spawnSync(
-      process.execPath,
-      ['--import', pathToFileURL(join(dir, 'remove.mjs')).href, '--import', 'tsx', join(dir, 'probe.mjs')],
-      { encoding: 'utf8', cwd: join(import.meta.dirname, '../..') },
-    );
-    assert.equal(child.status, 0, `probe exited with ${child.status}:\n${child.stderr}`);
-    const result = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '');
-    assert.equal(result.topLevel.name, 'UnsupportedRuntimeError');
-    assert.equal(result.topLevel.isClass, true);
-    assert.match(result.topLevel.message, /'requestId'/, 'the error names the variable');
-    assert.match(result.topLevel.message, /process\.getBuiltinModule/, 'the error names what is missing');
-    assert.match(result.topLevel.message, /requestId\.run\(value, fn\)/, 'the error says what to do');
-    assert.equal(result.refused, 200, 'every handler set is refused');
-    assert.equal(result.bled, 0, 'no response carries another request’s id');
-    assert.equal(result.wrongInRun, 0, 'ContextVar.run still scopes the value to its synchronous call');
-    assert.equal(result.afterAll, '-');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const result = runProbe<ServerProbeResult>(removals['process.getBuiltinModule'] ?? '', serverProbe);
+  assert.equal(result.topLevel.name, 'UnsupportedRuntimeError');
+  assert.equal(result.topLevel.isClass, true);
+  assert.match(result.topLevel.message, /'requestId'/, 'the error names the variable');
+  assert.match(result.topLevel.message, /process\.getBuiltinModule/, 'the error names what is missing');
+  assert.match(result.topLevel.message, /requestId\.run\(value, fn\)/, 'the error says what to do');
+  assert.equal(result.refused, 200, 'every handler set is refused');
+  assert.equal(result.bled, 0, 'no response carries another request’s id');
+  assert.equal(result.wrongInRun, 0, 'ContextVar.run still scopes the value to its synchronous call');
+  assert.equal(result.afterAll, '-');
 });
