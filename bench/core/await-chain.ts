@@ -18,14 +18,18 @@ const LABELS: Record<(typeof AWAIT_MODES)[number], string> = {
   none: 'await chain, no AsyncLocalStorage',
 };
 
-/** Runs `child` with `mode` and its arguments and returns the last JSON line's `samples` field. */
-function runChild(child: string, field: string, args: readonly string[]): number[] {
+/** Runs `child` with its arguments and returns the fields of the last JSON line it prints. */
+export function runChildFields(child: string, args: readonly string[]): Record<string, number[]> {
   const result = spawnSync(process.execPath, [...process.execArgv, child, ...args, clockName()], { encoding: 'utf8' });
   if (result.status !== 0) {
     throw new Error(`${child} ${args.join(' ')} failed with status ${result.status}: ${result.stderr}`);
   }
-  const parsed = JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as Record<string, number[]>;
-  return parsed[field] ?? [];
+  return JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as Record<string, number[]>;
+}
+
+/** Runs `child` with `mode` and its arguments and returns the last JSON line's `field`. */
+function runChild(child: string, field: string, args: readonly string[]): number[] {
+  return runChildFields(child, args)[field] ?? [];
 }
 
 /**

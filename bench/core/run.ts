@@ -27,6 +27,7 @@ import { measureAwaitChain } from './await-chain.ts';
 import { contextGroups } from './context-ops.ts';
 import { CPythonSession, cpythonLabel } from './cpython.ts';
 import { hamtGroups } from './hamt-ops.ts';
+import { measureJobLoop } from './job-loop.ts';
 import { opentelemetryGroups } from './opentelemetry-ops.ts';
 import {
   clockName,
@@ -110,6 +111,11 @@ const groups: Group[] = [
       measureAwaitChain(
         quick ? { awaits: 20_000, rounds: 1, repeats: 1 } : { awaits: 1_000_000, rounds: 4, repeats: 2 },
       ),
+  },
+  {
+    name: 'job loop',
+    measure: () =>
+      measureJobLoop(quick ? { jobs: 3_000, window: 1_000, rounds: 1 } : { jobs: 100_000, window: 2_000, rounds: 3 }),
   },
 ].filter((group) => only.length === 0 || only.some((text) => group.name.includes(text)));
 

@@ -60,6 +60,13 @@ function specs(): ComparisonSpec[] {
       limit: 3,
     },
     {
+      id: 'jobLoop.last/first',
+      label: 'job loop: a job at 100,000 / a job at 2,000 (S9)',
+      numerator: 'jobLoop.last',
+      denominator: 'jobLoop.first',
+      limit: 1.5,
+    },
+    {
       id: 'awaitChain.library/als',
       label: 'await chain: library / raw ALS',
       numerator: 'awaitChain.library',
