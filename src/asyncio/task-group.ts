@@ -12,7 +12,7 @@
 import { identify, repr } from '../brand.ts';
 import { readOptions } from '../checks.ts';
 import { CancelledError, describeFailure, TaskGroupClosedError, TaskGroupError } from './errors.ts';
-import { currentTask, newTask, type Task, type TaskOptions } from './task.ts';
+import { currentTask, Task, type TaskOptions } from './task.ts';
 
 /**
  * Options of {@link TaskGroup}.
@@ -161,7 +161,7 @@ export class TaskGroup {
           'it accepts no new tasks (see signal.reason)',
       );
     }
-    const task = newTask(fn as () => Awaited<T>, options, 'TaskGroup.createTask');
+    const task = Task.create(fn as () => Awaited<T>, options, 'TaskGroup.createTask');
     this.#tasks.push(task);
     if (++this.#pending === 1) this.#parent?.addEventListener('abort', this.#onParentAbort);
     task.then(

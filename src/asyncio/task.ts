@@ -56,9 +56,6 @@ const tasksByFlow: WeakMap<Flow, Task<unknown>> = holder[TASKS];
 /** Proves a Task construction comes from createTask: `new Task()` elsewhere is refused. */
 const TASK_KEY: unique symbol = Symbol('Task');
 
-/** @internal Makes a Task; `method` names the API in argument errors (TaskGroup.createTask uses it). */
-export let newTask: <T>(fn: () => T | PromiseLike<T>, options: TaskOptions | undefined, method: string) => Task<T>;
-
 const noop = (): void => {};
 
 /**
@@ -127,8 +124,9 @@ export class Task<T> implements PromiseLike<T> {
     );
   }
 
-  static {
-    newTask = (fn, options, method) => new Task(TASK_KEY, fn, options, method);
+  /** @internal A task of `fn` made by createTask or TaskGroup.createTask (`method` names the caller). */
+  static create<T>(fn: () => T | PromiseLike<T>, options: TaskOptions | undefined, method: string): Task<T> {
+    return new Task(TASK_KEY, fn, options, method);
   }
 
   /** The CancelledError that `error` ends the task with, or undefined when it is a failure. */
@@ -312,5 +310,5 @@ export function currentTask(): Task<unknown> | undefined {
  * ```
  */
 export function createTask<T>(fn: () => T | PromiseLike<T>, options?: TaskOptions): Task<Awaited<T>> {
-  return newTask(fn as () => Awaited<T>, options, 'createTask');
+  return Task.create(fn as () => Awaited<T>, options, 'createTask');
 }

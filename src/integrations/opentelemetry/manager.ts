@@ -40,8 +40,6 @@ export interface ContextAttachment {
   [Symbol.dispose](): void;
 }
 
-let newAttachment: (token: Token<OtelContext>) => ContextAttachment;
-
 /**
  * Wraps the ContextVar token of an `attach`. `dispose` resets it where the
  * token allows (the flow that attached, also after an `await`: the reset then
@@ -53,7 +51,7 @@ let newAttachment: (token: Token<OtelContext>) => ContextAttachment;
 class Attachment implements ContextAttachment {
   #token: Token<OtelContext> | undefined;
 
-  private constructor(token: Token<OtelContext>) {
+  constructor(token: Token<OtelContext>) {
     this.#token = token;
   }
 
@@ -71,10 +69,6 @@ class Attachment implements ContextAttachment {
 
   [DISPOSE](): void {
     this.dispose();
-  }
-
-  static {
-    newAttachment = (token) => new Attachment(token);
   }
 }
 
@@ -201,7 +195,7 @@ export class ContextVarContextManager implements ContextManager {
    * ```
    */
   attach(context: OtelContext): ContextAttachment {
-    return newAttachment(this.#variable.set(context));
+    return new Attachment(this.#variable.set(context));
   }
 
   /**
