@@ -19,6 +19,13 @@ const disposeDeclarations = [
   'export {};',
 ].join('\n');
 
+/**
+ * Source maps only for the coverage run (`npm run coverage`), where c8 maps
+ * what the tests ran in dist/ back to src/; the published build has none
+ * (package.json `files` leaves them out in any case).
+ */
+const withSourceMaps = process.env['CONTEXTVARS_SOURCEMAPS'] === '1';
+
 export default defineConfig([
   {
     entry: {
@@ -33,7 +40,7 @@ export default defineConfig([
     splitting: true,
     format: ['esm', 'cjs'],
     dts: { footer: disposeDeclarations },
-    sourcemap: false,
+    sourcemap: withSourceMaps,
     // All three builds write into dist/: `npm run build` empties it once, before them.
     clean: false,
     target: 'es2022',
@@ -48,7 +55,7 @@ export default defineConfig([
     outDir: 'dist/browser',
     format: ['esm'],
     splitting: true,
-    sourcemap: false,
+    sourcemap: withSourceMaps,
     clean: false,
     target: 'es2022',
     platform: 'browser',
@@ -61,7 +68,7 @@ export default defineConfig([
     entry: { ...tsupEntries((entry) => entry.bundler === true), 'bundler-loader': 'src/bundler/loader.ts' },
     format: ['esm', 'cjs'],
     dts: { footer: disposeDeclarations },
-    sourcemap: false,
+    sourcemap: withSourceMaps,
     clean: false,
     target: 'node20',
     platform: 'node',

@@ -75,6 +75,8 @@ export class Flow {
   entry: Scope | null = null;
   /** False for the process root, which keeps no record: nothing reads it. */
   readonly records: boolean;
+  /** The asyncio task whose flow this is (contextvars/asyncio's currentTask), if any. */
+  task: object | null = null;
 
   constructor(mapping: Mapping, frozenAt: number, open: boolean, records = true) {
     this.mapping = mapping;

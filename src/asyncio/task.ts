@@ -19,7 +19,7 @@
 import { brand, repr } from '../brand.ts';
 import { assertFunction, readOptions } from '../checks.ts';
 import { type Context, contextOption } from '../context.ts';
-import { currentScope, type Flow } from '../scope.ts';
+import { currentScope } from '../scope.ts';
 import { CancelledError } from './errors.ts';
 
 /**
@@ -42,16 +42,6 @@ export interface TaskOptions {
 }
 
 let tasksCreated = 0;
-
-/**
- * The task each flow belongs to, shared by every copy of the library in the
- * process (as the scope storage is), so `currentTask()` of one copy finds the
- * tasks of another.
- */
-const TASKS = Symbol.for('contextvars.tasks.v1');
-const holder = globalThis as { [TASKS]?: WeakMap<Flow, Task<unknown>> };
-holder[TASKS] ??= new WeakMap();
-const tasksByFlow: WeakMap<Flow, Task<unknown>> = holder[TASKS];
 
 /** Proves a Task construction comes from createTask: `new Task()` elsewhere is refused. */
 const TASK_KEY: unique symbol = Symbol('Task');
@@ -267,7 +257,7 @@ function cancelledError(task: Task<unknown>, reason: unknown): CancelledError {
  * function.
  */
 function runAsTask<T>(task: Task<unknown>, fn: () => T | PromiseLike<T>): Promise<T> {
-  tasksByFlow.set(currentScope().flow, task);
+  currentScope().flow.task = task;
   try {
     return Promise.resolve(fn());
   } catch (error) {
@@ -291,7 +281,7 @@ function runAsTask<T>(task: Task<unknown>, fn: () => T | PromiseLike<T>): Promis
  * ```
  */
 export function currentTask(): Task<unknown> | undefined {
-  return tasksByFlow.get(currentScope().flow);
+  return (currentScope().flow.task as Task<unknown> | null) ?? undefined;
 }
 
 /**

@@ -642,8 +642,10 @@ describe('cancellation', () => {
       await turn();
       console.log(JSON.stringify({ afterTasks, groups: reported.slice(afterTasks.length), cancelled: cancelled.cancelled }));
     `;
+    // A Node program (its flags are Node's): Deno, whose binary takes others, runs it on the Node on PATH.
+    const node = 'deno' in process.versions ? 'node' : process.execPath;
     const child = spawnSync(
-      process.execPath,
+      node,
       ['--expose-gc', '--import', 'tsx', '--input-type=module', '--eval', program],
       { encoding: 'utf8' },
     );
