@@ -644,11 +644,9 @@ describe('cancellation', () => {
     `;
     // A Node program (its flags are Node's): Deno, whose binary takes others, runs it on the Node on PATH.
     const node = 'deno' in process.versions ? 'node' : process.execPath;
-    const child = spawnSync(
-      node,
-      ['--expose-gc', '--import', 'tsx', '--input-type=module', '--eval', program],
-      { encoding: 'utf8' },
-    );
+    const child = spawnSync(node, ['--expose-gc', '--import', 'tsx', '--input-type=module', '--eval', program], {
+      encoding: 'utf8',
+    });
     assert.equal(child.status, 0, child.stderr);
     const result = JSON.parse(child.stdout) as { afterTasks: string[]; groups: string[]; cancelled: boolean };
     assert.deepEqual(result.afterTasks, ['task failure']);
