@@ -12,8 +12,9 @@ import { LookupError, TokenContextError, TokenUsedError, TokenVarMismatchError }
 import {
   currentScope,
   currentValue,
+  enterValue,
+  leave,
   NO_VALUE,
-  runWithValue,
   type SetRecord,
   setValue,
   undo,
@@ -204,7 +205,13 @@ export class ContextVar<T> {
   run<A extends unknown[], R>(value: T, fn: (...args: A) => R, ...args: A): R;
   run(value: T, fn: (...args: unknown[]) => unknown, ...args: unknown[]): unknown {
     if (typeof fn !== 'function') assertFunction(fn, `${this}.run`);
-    return runWithValue(this, value, fn, args);
+    // fn is called here, not in a helper: a run adds one frame, as als.run does.
+    const mark = enterValue(this, value);
+    try {
+      return fn(...args);
+    } finally {
+      leave(mark);
+    }
   }
 
   /**

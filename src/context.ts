@@ -14,13 +14,14 @@ import {
   copyCurrent,
   copyFlow,
   emptyFlow,
+  enterFlow,
   flowOf,
   type Flow,
+  leaveFlow,
   NO_VALUE,
   recordedEntries,
   recordedValue,
   recordedValues,
-  runInFlow,
   settle,
 } from './scope.ts';
 
@@ -141,7 +142,13 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
         `cannot enter ${String(this)}: it is already running on this stack; run ctx.copy() instead`,
       );
     }
-    return runInFlow(flow, fn, args);
+    // fn is called here, not in a helper: a run adds one frame, as als.run does.
+    const mark = enterFlow(flow);
+    try {
+      return fn(...args);
+    } finally {
+      leaveFlow(flow, mark);
+    }
   }
 
   /**

@@ -420,38 +420,63 @@ export function* recordedValues(flow: Flow): Generator<unknown> {
 }
 
 /**
- * Calls `fn(...args)` in `flow` (S4: Context.run): its settled mapping is
- * current and its writes are recorded in it. The caller checks re-entry.
+ * Makes `flow` current for `Context.run` (S4): its settled mapping is
+ * current and its writes are recorded in it. Returns the mark
+ * {@link leaveFlow} takes; the caller checks re-entry and calls fn between
+ * the two in its own frame (a run adds no frame of the library's).
  */
-export function runInFlow<A extends unknown[], R>(flow: Flow, fn: (...args: A) => R, args: A): R {
+export function enterFlow(flow: Flow): number {
   const mapping = settle(flow);
   let entry = flow.entry;
   if (entry === null || entry.mapping !== mapping) entry = new Scope(mapping, flow, false, null, undefined, null);
   flow.entry = entry;
+  const mark = shared.open(entry);
   flow.running = true;
-  try {
-    return shared.run(entry, fn, args);
-  } finally {
-    flow.running = false;
-  }
+  return mark;
+}
+
+/** Ends what {@link enterFlow} began: the caller's scope is current again. */
+export function leaveFlow(flow: Flow, mark: number): void {
+  flow.running = false;
+  shared.close(mark);
+}
+
+/**
+ * Makes `key` current at `value` in the current flow (S8: the one code path
+ * of ContextVar.run and AsyncContext.Variable.run): nothing is recorded in
+ * the flow. Returns the mark {@link leave} takes.
+ */
+export function enterValue(key: HamtKey, value: unknown): number {
+  const scope = currentScope();
+  return shared.open(new Scope(fullMapping(scope), scope.flow, scope.open, key, value, runOf(scope)));
+}
+
+/** Makes `scope` current until {@link leave}; returns the mark `leave` takes. */
+export function enterScope(scope: Scope): number {
+  return shared.open(scope);
+}
+
+/** Ends what {@link enterValue} or {@link enterScope} began: the caller's scope is current again. */
+export function leave(mark: number): void {
+  shared.close(mark);
 }
 
 /** Calls `fn(...args)` with `scope` current; the caller's scope is back when it returns or throws. */
 export function runInScope<A extends unknown[], R>(scope: Scope, fn: (...args: A) => R, args: A): R {
-  return shared.run(scope, fn, args);
+  const mark = shared.open(scope);
+  try {
+    return fn(...args);
+  } finally {
+    shared.close(mark);
+  }
 }
 
-/**
- * Calls `fn(...args)` with `key` at `value` in the current flow (S8: the one
- * code path of ContextVar.run and AsyncContext.Variable.run). Nothing is
- * recorded in the flow, and the caller's scope is back when fn returns.
- */
-export function runWithValue<A extends unknown[], R>(key: HamtKey, value: unknown, fn: (...args: A) => R, args: A): R {
-  return shared.runDerived(withValue, key, value, fn, args);
-}
-
-/** The scope `runWithValue` enters: `current` with `key` at `value`. */
-function withValue(current: object | undefined, key: HamtKey, value: unknown): Scope {
-  const scope = resolve((current as Scope | undefined) ?? root);
-  return new Scope(fullMapping(scope), scope.flow, scope.open, key, value, runOf(scope));
+/** Calls `fn(...args)` in `flow` (Context.run's steps, for callers that need no frame of their own). */
+export function runInFlow<A extends unknown[], R>(flow: Flow, fn: (...args: A) => R, args: A): R {
+  const mark = enterFlow(flow);
+  try {
+    return fn(...args);
+  } finally {
+    leaveFlow(flow, mark);
+  }
 }

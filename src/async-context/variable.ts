@@ -2,11 +2,12 @@
  * `AsyncContext.Variable`: a thin face over a private {@link ContextVar}, so
  * that a Variable and a ContextVar live in one mapping (`copyContext()`
  * carries Variables, an `AsyncContext.Snapshot` carries ContextVars) and
- * `Variable.prototype.run` is `ContextVar.prototype.run`'s code path.
+ * `Variable.prototype.run` takes `ContextVar.prototype.run`'s steps.
  *
  * @module
  */
 import { ContextVar } from '../context-var.ts';
+import { enterValue, leave } from '../scope.ts';
 import {
   asBuiltInConstructor,
   describeReceiver,
@@ -129,6 +130,13 @@ function notCallable(fn: unknown): TypeError {
 
 const variableOf = VariableSlots.variableOf;
 
+/** Checks `run`'s receiver and fn, in the spec's order, and enters the value: the mark `leave` takes. */
+function enterRun(receiver: unknown, value: unknown, fn: unknown): number {
+  const variable = variableOf(receiver, 'run');
+  if (typeof fn !== 'function') throw notCallable(fn);
+  return enterValue(variable, value);
+}
+
 class VariableClass<T> extends Object {
   // biome-ignore lint/correctness/noUnreachableSuper: super() is never reached; TypeScript requires it in a derived constructor
   constructor(options?: AsyncContextVariableOptions<T>) {
@@ -157,9 +165,13 @@ class VariableClass<T> extends Object {
   }
 
   run<A extends unknown[], R>(value: T, fn: (...args: A) => R, ...args: A): R {
-    const variable = variableOf(this, 'run');
-    if (typeof fn !== 'function') throw notCallable(fn);
-    return variable.run(value, fn, ...args); // fn's `this` is undefined (the storage's run)
+    // ContextVar.prototype.run's steps, here rather than through it: a run adds one frame, as als.run does.
+    const mark = enterRun(this, value, fn);
+    try {
+      return fn(...args);
+    } finally {
+      leave(mark);
+    }
   }
 }
 asBuiltInConstructor(VariableClass, 'Variable', 'AsyncContext.Variable');

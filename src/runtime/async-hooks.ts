@@ -44,8 +44,10 @@ export function createAsyncHooksStorage(
 ): ScopeStorage {
   const { executionAsyncResource } = hooks;
   const boundary = callbackBoundary(resourceStore, hooks);
-  // The resource whose store the innermost running `run` will restore.
+  // The resource whose store the innermost open `run` will restore.
   let runResource: object | undefined;
+  // The open runs, three slots each: the resource, its store before, the runResource before.
+  const runs: unknown[] = [];
   // Whether `als` has installed its async hooks (its first enterWith does; nothing disables them).
   let enabled = false;
 
@@ -59,24 +61,6 @@ export function createAsyncHooksStorage(
     }
   }
 
-  function runOn<A extends unknown[], R>(
-    resource: Resource,
-    outerStore: unknown,
-    scope: object,
-    fn: (...args: A) => R,
-    args: A,
-  ): R {
-    const outerRun = runResource;
-    runResource = resource;
-    write(resource, scope);
-    try {
-      return args.length === 0 ? (fn as () => ReturnType<typeof fn>)() : fn(...args);
-    } finally {
-      resource[resourceStore] = outerStore;
-      runResource = outerRun;
-    }
-  }
-
   return {
     kind: 'async-hooks',
     current: () => als.getStore(),
@@ -85,18 +69,22 @@ export function createAsyncHooksStorage(
       if (resource !== runResource && !(resource instanceof Promise)) boundary.displace(resource);
       write(resource, scope);
     },
-    // What `als.run` does, without its second and third executionAsyncResource()
-    // and its rest/spread of the arguments: write the store onto the running
-    // resource, restore it after.
-    run(scope, fn, args) {
+    // What `als.run` does around its call: write the store onto the running
+    // resource, put the old one back after.
+    open(scope) {
       const resource = executionAsyncResource() as Resource;
-      return runOn(resource, resource[resourceStore], scope, fn, args);
+      const mark = runs.length;
+      runs.push(resource, resource[resourceStore], runResource);
+      runResource = resource;
+      write(resource, scope);
+      return mark;
     },
-    runDerived(derive, a, b, fn, args) {
-      const resource = executionAsyncResource() as Resource;
-      const outerStore = resource[resourceStore];
-      const current = enabled ? (outerStore as object | undefined) : undefined;
-      return runOn(resource, outerStore, derive(current, a, b), fn, args);
+    close(mark) {
+      while (runs.length > mark) {
+        runResource = runs.pop() as object | undefined;
+        const store = runs.pop();
+        (runs.pop() as Resource)[resourceStore] = store;
+      }
     },
   };
 }

@@ -84,7 +84,7 @@ function createAsyncLocalStorage(): ScopeStorage | MissingPrimitive {
   ) {
     return createAsyncHooksStorage(als, resourceStore, hooks);
   }
-  return createAsyncContextFrameStorage(als, hooks);
+  return createAsyncContextFrameStorage(als);
 }
 
 /** The `code` of the warning emitted when a server runtime falls back to synchronous propagation. */

@@ -23,17 +23,15 @@ export interface ScopeStorage {
    * always can (S10: such an `enter` is refused, never made silently).
    */
   readonly unisolated?: () => string | undefined;
-  /** Calls `fn` with `scope` current; the previous scope is current again when it returns or throws. */
-  run<A extends unknown[], R>(scope: object, fn: (...args: A) => R, args: A): R;
   /**
-   * `run` with the scope `derive(current, a, b)` computes from the current
-   * one: the runtime reads the current scope once for both.
+   * Makes `scope` current until the matching `close`, and returns the mark
+   * that `close` takes: a caller brackets a call with the pair in its own
+   * frame, `const mark = open(scope); try { fn() } finally { close(mark) }`,
+   * so that a run adds no frame of the library's between the caller and fn
+   * (runs nest as deep as the runtime's own). Pairs nest; `close(mark)`
+   * makes current again what was current before the `open` that returned
+   * `mark`, also when inner pairs were left open (an `open` that threw).
    */
-  runDerived<A extends unknown[], R, P, Q>(
-    derive: (current: object | undefined, a: P, b: Q) => object,
-    a: P,
-    b: Q,
-    fn: (...args: A) => R,
-    args: A,
-  ): R;
+  open(scope: object): number;
+  close(mark: number): void;
 }

@@ -10,27 +10,22 @@ import type { ScopeStorage } from './storage.ts';
  */
 export function createSynchronousStorage(missing: string): ScopeStorage {
   let currentScope: object | undefined;
-  let depth = 0;
+  // The scopes current before each open run, innermost last.
+  const runs: (object | undefined)[] = [];
   return {
     kind: 'synchronous',
     current: () => currentScope,
     enter(scope) {
       currentScope = scope;
     },
-    unisolated: () => (depth === 0 ? missing : undefined),
-    run(scope, fn, args) {
-      const outer = currentScope;
+    unisolated: () => (runs.length === 0 ? missing : undefined),
+    open(scope) {
+      runs.push(currentScope);
       currentScope = scope;
-      depth++;
-      try {
-        return fn(...args);
-      } finally {
-        depth--;
-        currentScope = outer;
-      }
+      return runs.length - 1;
     },
-    runDerived(derive, a, b, fn, args) {
-      return this.run(derive(currentScope, a, b), fn, args);
+    close(mark) {
+      while (runs.length > mark) currentScope = runs.pop();
     },
   };
 }

@@ -35,16 +35,19 @@ test('two copies share one cell and one installation; uninstall restores every o
   const scope = { name: 'registered' };
   const seen: unknown[] = [];
   const done = new Promise<void>((resolve) => {
-    storage.run(scope, () => {
+    const mark = storage.open(scope);
+    try {
       void Promise.resolve().then(() => seen.push(storage.current()));
       queueMicrotask(() => seen.push(storage.current()));
       setTimeout(() => {
         seen.push(storage.current());
         resolve();
       });
-    }, []);
+    } finally {
+      storage.close(mark);
+    }
   });
-  assert.equal(storage.current(), undefined, 'run restores');
+  assert.equal(storage.current(), undefined, 'close restores');
   await done;
   assert.deepEqual(seen, [scope, scope, scope]);
 

@@ -10,19 +10,32 @@
  * @module
  */
 import type { ScopeStorage } from '../storage.ts';
-import { cell, runIn } from './cell.ts';
+import { cell } from './cell.ts';
 import { installBrowserPropagation } from './web-apis.ts';
 
 /** The browser storage, on the shared cell; creating it installs the wrapping (once per page). */
 export function createBrowserStorage(): ScopeStorage {
   installBrowserPropagation();
+  // The scopes current before each open run, innermost last.
+  const runs: (object | undefined)[] = [];
   return {
     kind: 'browser',
     current: () => cell.c,
     enter(scope) {
       cell.c = scope;
     },
-    run: (scope, fn, args) => runIn(scope, fn, undefined, args),
-    runDerived: (derive, a, b, fn, args) => runIn(derive(cell.c, a, b), fn, undefined, args),
+    // As `runIn`: the nesting is counted in the cell, for the event rules.
+    open(scope) {
+      runs.push(cell.c);
+      cell.c = scope;
+      cell.d++;
+      return runs.length - 1;
+    },
+    close(mark) {
+      while (runs.length > mark) {
+        cell.c = runs.pop();
+        cell.d--;
+      }
+    },
   };
 }
