@@ -119,6 +119,20 @@ function setResetGroup(sizes: readonly number[]): BenchGroup {
       within: inStore(store),
     });
   }
+  // The least a set+reset can cost where the store lives in AsyncContextFrames: two frames.
+  const pairStore = { k: -1 };
+  cases.push({
+    id: 'raw.enterPair',
+    label: 'als.enterWith({ k: x }); als.enterWith(old)',
+    op: (i) => {
+      const current = objectAls.getStore()!;
+      const next = { k: i };
+      objectAls.enterWith(next);
+      objectAls.enterWith(current);
+      return next;
+    },
+    within: (fn) => objectAls.run(pairStore, fn),
+  });
   return { name: 'set+reset', cases, cpython: sizes.map((size) => `setReset.${size}`) };
 }
 
