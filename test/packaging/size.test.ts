@@ -16,8 +16,11 @@ import { distName, entries } from '../../scripts/entries.mjs';
 
 /** The core entry's budget, minified and gzipped. Not met: see the skipped test below. */
 const BUDGET_BYTES = 6 * 1024;
-/** What the core entry weighs today (7,470 bytes with bind(emitter)) plus a little: a regression guard while the budget is open. */
-const CEILING_BYTES = 7500;
+/**
+ * What the core entry weighs today (7,564 bytes: 7,470 with bind(emitter), then Token.MISSING
+ * became an object that renders) plus a little: a regression guard while the budget is open.
+ */
+const CEILING_BYTES = 7600;
 const dist = join(import.meta.dirname, '../../dist');
 
 /** dist/<name>.js with the chunks it imports, minified by esbuild, gzipped. */
