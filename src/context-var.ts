@@ -7,7 +7,7 @@
  * @module
  */
 import { brand, repr } from './brand.ts';
-import { assertFunction, assertOptions } from './checks.ts';
+import { assertFunction, assertOptions, expected } from './checks.ts';
 import { LookupError, TokenContextError, TokenUsedError, TokenVarMismatchError } from './errors.ts';
 import {
   currentScope,
@@ -229,7 +229,7 @@ export class ContextVar<T> {
    */
   reset(token: Token<T>): void {
     if (!(token instanceof Token)) {
-      throw new TypeError(`${this}.reset expects a Token made by set(), got ${repr(token)}`);
+      throw expected(`${this}.reset`, 'a Token made by set()', token);
     }
     // Through the shared key: a Token made by another copy of the library resets itself.
     (token as unknown as Resettable)[RESET](this);
