@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { repr } from './brand.ts';
+import { expected } from './checks.ts';
 import { copyContext } from './context.ts';
 import { bindListeners, type EventEmitterLike, isEmitter } from './emitter.ts';
 
@@ -46,7 +46,7 @@ export function bind<E extends EventEmitterLike | EventTarget>(emitter: E): E;
 export function bind(target: unknown): unknown {
   if (typeof target !== 'function') {
     if (!isEmitter(target)) {
-      throw new TypeError(`bind expects a function or an emitter, got ${repr(target)}`);
+      throw expected('bind', 'a function or an emitter', target);
     }
     return bindListeners(target, BOUND, (listener) => bind(listener));
   }

@@ -6,15 +6,23 @@
  */
 import { repr } from './brand.ts';
 
+/**
+ * The one template of argument errors: `${method} expects ${what}, got ${repr(value)}`,
+ * naming the API that was called, what it takes and what it was given.
+ */
+export function expected(method: string, what: string, value: unknown): TypeError {
+  return new TypeError(`${method} expects ${what}, got ${repr(value)}`);
+}
+
 /** Throws TypeError unless `fn` is a function; `method` names the API that was called. */
 export function assertFunction(fn: unknown, method: string): asserts fn is (...args: never[]) => unknown {
-  if (typeof fn !== 'function') throw new TypeError(`${method} expects a function, got ${repr(fn)}`);
+  if (typeof fn !== 'function') throw expected(method, 'a function', fn);
 }
 
 /** Throws TypeError unless `options` is undefined or an object; `method` names the API. */
 export function assertOptions(options: unknown, method: string, shape: string): asserts options is object | undefined {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw new TypeError(`${method} expects its options as an object like ${shape} or nothing, got ${repr(options)}`);
+    throw expected(method, `its options as an object like ${shape} or nothing`, options);
   }
 }
 
@@ -31,9 +39,7 @@ export function readOptions<K extends string>(
 ): { [P in K]?: unknown } {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(
-      `${method} expects an options object ({ ${keys.join(', ')} }) or nothing, got ${repr(options)}`,
-    );
+    throw expected(method, `an options object ({ ${keys.join(', ')} }) or nothing`, options);
   }
   const read: { [P in K]?: unknown } = {};
   for (const key of keys) {

@@ -7,7 +7,7 @@
  * @module
  */
 import { brand, repr } from './brand.ts';
-import { assertFunction, assertOptions } from './checks.ts';
+import { assertFunction, assertOptions, expected } from './checks.ts';
 import { LookupError, TokenContextError, TokenUsedError, TokenVarMismatchError } from './errors.ts';
 import {
   currentScope,
@@ -20,6 +20,7 @@ import {
   undo,
   runLeft,
 } from './scope.ts';
+import { MISSING, type TokenMissing } from './token-missing.ts';
 
 const DISPOSE: typeof Symbol.dispose = Symbol.dispose ?? Symbol.for('Symbol.dispose');
 /** Token's reset, called through this key so that a Token made by another copy of the library resets itself. */
@@ -235,7 +236,7 @@ export class ContextVar<T> {
    */
   reset(token: Token<T>): void {
     if (!(token instanceof Token)) {
-      throw new TypeError(`${this}.reset expects a Token made by set(), got ${repr(token)}`);
+      throw expected(`${this}.reset`, 'a Token made by set()', token);
     }
     // Through the shared key: a Token made by another copy of the library resets itself.
     (token as unknown as Resettable)[RESET](this);
@@ -251,9 +252,6 @@ export class ContextVar<T> {
   declare readonly [Symbol.toStringTag]: string;
 }
 brand(ContextVar, 'ContextVar');
-
-/** The marker of "the variable had no value" (Python's `Token.MISSING`). */
-export const MISSING: unique symbol = Symbol.for('contextvars.Token.MISSING');
 
 const TOKEN_KEY: unique symbol = Symbol('Token');
 
@@ -281,15 +279,37 @@ type Resettable = { [RESET](variable: ContextVar<unknown>): void };
  */
 export class Token<T> {
   /**
-   * Marks {@link Token.oldValue} when the variable had no value before the `set`.
+   * Marks {@link Token.oldValue} when the variable had no value before the
+   * `set` (Python's `Token.MISSING`): one frozen object, the same in every
+   * copy of the library, that renders as `<Token.MISSING>`.
    *
    * @example
    * ```ts
    * const token = new ContextVar('fresh').set(1);
    * token.oldValue === Token.MISSING; // true
+   * `${Token.MISSING}`; // '<Token.MISSING>'
    * ```
    */
-  static readonly MISSING: typeof MISSING = MISSING;
+  static readonly MISSING: TokenMissing = MISSING;
+
+  /**
+   * Whether `value` is {@link Token.MISSING}, as a type guard that narrows
+   * both ways: `oldValue` is `TokenMissing` where it holds and `T` where it
+   * does not. Prefer it to `=== Token.MISSING` in typed code: an object type
+   * is no unit type, so a comparison narrows only where it holds. It is a
+   * static guard on the value, not a method of Token, because a guard on
+   * `this` narrows the token only where it holds, and a value guard also
+   * serves an `oldValue` already copied out of its token.
+   *
+   * @example
+   * ```ts
+   * const token = level.set(2);
+   * const before = Token.isMissing(token.oldValue) ? 'none' : token.oldValue + 1; // oldValue: number here
+   * ```
+   */
+  static isMissing(value: unknown): value is TokenMissing {
+    return value === MISSING;
+  }
 
   /**
    * The variable whose `set` made this token.
@@ -301,7 +321,7 @@ export class Token<T> {
    */
   readonly var: ContextVar<T>;
   /**
-   * The value before the `set`, or {@link Token.MISSING}.
+   * The value before the `set`, or {@link Token.MISSING} (test with {@link Token.isMissing}).
    *
    * @example
    * ```ts
@@ -309,7 +329,7 @@ export class Token<T> {
    * level.set(2).oldValue; // 1
    * ```
    */
-  readonly oldValue: T | typeof MISSING;
+  readonly oldValue: T | TokenMissing;
   /** What the set did: scope.ts's undo takes it back. */
   readonly #record: SetRecord;
 

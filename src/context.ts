@@ -6,7 +6,7 @@
  * @module
  */
 import { brand, repr } from './brand.ts';
-import { assertFunction } from './checks.ts';
+import { assertFunction, expected } from './checks.ts';
 import { ContextVar } from './context-var.ts';
 import { ContextReentryError } from './errors.ts';
 import type { HamtKey } from './hamt.ts';
@@ -28,7 +28,7 @@ import {
 /** Throws TypeError unless `key` is a ContextVar (Python's `TypeError` for `ctx[non_var]`). */
 function assertContextVar(key: unknown, method: string): asserts key is ContextVar<unknown> {
   if (!(key instanceof ContextVar)) {
-    throw new TypeError(`${method} expects a ContextVar as its key, got ${repr(key)}`);
+    throw expected(method, 'a ContextVar as its key', key);
   }
 }
 
@@ -51,11 +51,11 @@ export type ContextEntry<T = unknown> = readonly [ContextVar<T>, T];
 /** `entries` as trie keys, each checked to be a `[ContextVar, value]` pair (Map's TypeError otherwise). */
 function* checkedEntries(entries: Iterable<ContextEntry>): Generator<readonly [HamtKey, unknown]> {
   if (typeof (entries as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function') {
-    throw new TypeError(`new Context expects an iterable of [ContextVar, value] pairs, got ${repr(entries)}`);
+    throw expected('new Context', 'an iterable of [ContextVar, value] pairs', entries);
   }
   for (const entry of entries) {
     if (typeof entry !== 'object' || entry === null) {
-      throw new TypeError(`new Context expects [ContextVar, value] pairs, got the entry ${repr(entry)}`);
+      throw expected('new Context', '[ContextVar, value] pairs', entry);
     }
     const [variable, value] = entry;
     assertContextVar(variable, 'new Context');

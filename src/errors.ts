@@ -165,10 +165,10 @@ export class UnsupportedRuntimeError extends Error {
    */
   constructor(variableName: string, missing: string) {
     super(
-      `ContextVar '${variableName}'.set() refused: this runtime cannot carry values across await (no ${missing}; ` +
-        'Node.js 20.16+, Bun and Deno have it), so a value set outside Context.run() or ContextVar.run() would reach ' +
-        `every concurrent request. Upgrade, or give the value to one call: ${variableName}.run(value, fn) or ` +
-        `new Context([[${variableName}, value]]).run(fn) (values then follow fn's synchronous code only).`,
+      `ContextVar '${variableName}'.set() refused: no ${missing} (Node.js 20.16+, Bun and Deno have it), so values ` +
+        'cannot follow await, and a set() outside Context.run() or ContextVar.run() would reach every concurrent ' +
+        `request. Upgrade, or give the value to one call's synchronous code: ${variableName}.run(value, fn) or ` +
+        `new Context([[${variableName}, value]]).run(fn).`,
     );
     this.variableName = variableName;
   }

@@ -291,14 +291,14 @@ class BitmapNode {
       const newChild = child.without(shift + BITS_PER_LEVEL, hash, key);
       if (newChild === child) return this;
       // A sub-node below a bitmap node always holds two keys or more (shape
-      // rules above), so it cannot become empty here.
-      if (newChild === undefined) throw new Error('Hamt: corrupt trie (sub-node emptied)');
-      if (isLonePair(newChild)) {
-        const copy = replaced(array, cell + 1, newChild.array[1]);
-        copy[cell] = newChild.array[0];
+      // rules above), so it cannot become empty here (__checkInvariants checks it).
+      const survivor = newChild as Node;
+      if (isLonePair(survivor)) {
+        const copy = replaced(array, cell + 1, survivor.array[1]);
+        copy[cell] = survivor.array[0];
         return new BitmapNode(bitmap, copy);
       }
-      return new BitmapNode(bitmap, replaced(array, cell + 1, newChild));
+      return new BitmapNode(bitmap, replaced(array, cell + 1, survivor));
     }
     if (existingKey !== key) return this;
     if (array.length === 2) return undefined;

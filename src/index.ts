@@ -22,6 +22,7 @@
 export { bind } from './bind.ts';
 export { ContextVar, Token, type ContextVarOptions } from './context-var.ts';
 export { Context, copyContext, type ContextEntry } from './context.ts';
+export type { TokenMissing } from './token-missing.ts';
 export {
   ContextReentryError,
   LookupError,

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inspect } from 'node:util';
-import { Context, ContextVar } from '../../src/index.ts';
+import { Context, ContextVar, Token } from '../../src/index.ts';
 import { createTask } from '../../src/asyncio/index.ts';
 
 test('util.inspect shows ContextVar, Token, Context and Task as their toString(), also nested', async () => {
@@ -28,4 +28,31 @@ test('Object.prototype.toString names each class', () => {
   assert.equal(tag(v), '[object ContextVar]');
   assert.equal(tag(new Context().run(() => v.set(1))), '[object Token]');
   assert.equal(tag(new Context()), '[object Context]');
+});
+
+test("Token.MISSING renders as Python's repr everywhere a string is made of it, and is frozen", () => {
+  const { MISSING } = Token;
+  assert.equal(String(MISSING), '<Token.MISSING>');
+  assert.equal(`${MISSING}`, '<Token.MISSING>');
+  assert.equal(`old: ${new ContextVar('fresh').set(1).oldValue}`, 'old: <Token.MISSING>');
+  // biome-ignore lint/style/useTemplate: the + operator is what this line checks
+  assert.equal(MISSING + '', '<Token.MISSING>');
+  assert.equal(inspect(MISSING), '<Token.MISSING>');
+  assert.equal(inspect({ old: MISSING }), '{ old: <Token.MISSING> }');
+  assert.equal(Object.prototype.toString.call(MISSING), '[object Token.MISSING]');
+  assert.equal(typeof MISSING, 'object');
+  assert.ok(Object.isFrozen(MISSING));
+  assert.throws(() => {
+    (MISSING as unknown as { extra: number }).extra = 1;
+  }, TypeError);
+});
+
+test('Token.isMissing is true for Token.MISSING alone', () => {
+  const v = new ContextVar<unknown>('v');
+  const first = v.set(1);
+  assert.equal(Token.isMissing(first.oldValue), true);
+  assert.equal(Token.isMissing(v.set(2).oldValue), false);
+  for (const other of [undefined, null, 0, '', '<Token.MISSING>', {}, Symbol.for('contextvars.Token.MISSING')]) {
+    assert.equal(Token.isMissing(other), false, String(other));
+  }
 });

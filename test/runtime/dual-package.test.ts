@@ -48,6 +48,14 @@ test('instanceof and argument checks accept the other copy’s instances', async
   assert.throws(() => ctx.get({} as never), { name: 'TypeError', message: /expects a ContextVar/ });
 });
 
+test('Token.MISSING is one object in both copies', () => {
+  assert.equal(esm.Token.MISSING, cjs.Token.MISSING);
+  const token = new cjs.ContextVar('fresh').set(1);
+  assert.equal(token.oldValue, esm.Token.MISSING);
+  assert.ok(esm.Token.isMissing(token.oldValue));
+  assert.equal(`${esm.Token.MISSING}`, '<Token.MISSING>');
+});
+
 test('error messages render the other copy’s objects by name', () => {
   const v = new cjs.ContextVar<number>('shown');
   const w = new esm.ContextVar<number>('other');

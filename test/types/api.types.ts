@@ -6,7 +6,15 @@
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import * as core from '../../src/index.ts';
-import { bind, Context, type ContextEntry, ContextVar, copyContext, Token } from '../../src/index.ts';
+import {
+  bind,
+  Context,
+  type ContextEntry,
+  ContextVar,
+  copyContext,
+  Token,
+  type TokenMissing,
+} from '../../src/index.ts';
 import {
   type CancelledError,
   createTask,
@@ -51,6 +59,22 @@ expectType<Equal<typeof token, Token<string>>>();
 // @ts-expect-error: set takes a T
 name.set(1);
 expectType<Equal<typeof token.oldValue, string | typeof Token.MISSING>>();
+expectType<Equal<typeof Token.MISSING, TokenMissing>>();
+// Comparing with Token.MISSING narrows where it holds (an object type is no unit type: not where it does not).
+if (token.oldValue === Token.MISSING) {
+  expectType<Equal<typeof token.oldValue, TokenMissing>>();
+}
+// Token.isMissing narrows both ways, on the token's property or on a copy of it.
+if (Token.isMissing(token.oldValue)) {
+  expectType<Equal<typeof token.oldValue, TokenMissing>>();
+} else {
+  expectType<Equal<typeof token.oldValue, string>>();
+}
+const copiedOld = count.set(1).oldValue;
+const nextCount = Token.isMissing(copiedOld) ? 0 : copiedOld + 1;
+expectType<Equal<typeof nextCount, number>>();
+// @ts-expect-error: no other object is a TokenMissing
+const _fakeMissing: TokenMissing = { toString: () => '<Token.MISSING>' };
 expectType<Equal<typeof token.var, ContextVar<string>>>();
 // @ts-expect-error: tokens are made by set(), not by the constructor
 new Token();

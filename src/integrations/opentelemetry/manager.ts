@@ -63,7 +63,7 @@ class Attachment implements ContextAttachment {
       token.var.reset(token);
     } catch (error) {
       if (!(error instanceof TokenContextError)) throw error;
-      token.var.set(token.oldValue === Token.MISSING ? ROOT_CONTEXT : token.oldValue);
+      token.var.set(Token.isMissing(token.oldValue) ? ROOT_CONTEXT : token.oldValue);
     }
   }
 
