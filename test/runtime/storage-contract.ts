@@ -52,6 +52,16 @@ function viaCallback<T>(register: (callback: () => void) => void, read: () => T)
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** `fn(...args)` bracketed by open and close, as the library's runs call it. */
+function run<A extends unknown[], R>(storage: ScopeStorage, entered: object, fn: (...args: A) => R, args: A): R {
+  const mark = storage.open(entered);
+  try {
+    return fn(...args);
+  } finally {
+    storage.close(mark);
+  }
+}
+
 /** Registers the contract's cases for `subject`. */
 export function storageContract(subject: StorageUnderTest): void {
   describe(`ScopeStorage contract: ${subject.name}`, { skip: subject.unavailable ?? false }, () => {
@@ -71,7 +81,8 @@ export function storageContract(subject: StorageUnderTest): void {
 
     test('run calls fn with its arguments and scope current, returns its result, and puts the previous scope back', () => {
       const a = scope('a');
-      const result = storage.run(
+      const result = run(
+        storage,
         a,
         (x: number, y: string) => {
           assert.equal(storage.current(), a);
@@ -86,16 +97,26 @@ export function storageContract(subject: StorageUnderTest): void {
     test('run puts the previous scope back when fn throws, and the error goes through unchanged', () => {
       const outer = scope('outer');
       const thrown = new Error('boom');
-      storage.run(outer, () => {
-        assert.throws(
-          () =>
-            storage.run(scope('inner'), () => {
-              throw thrown;
-            }, []),
-          (error) => error === thrown,
-        );
-        assert.equal(storage.current(), outer);
-      }, []);
+      run(
+        storage,
+        outer,
+        () => {
+          assert.throws(
+            () =>
+              run(
+                storage,
+                scope('inner'),
+                () => {
+                  throw thrown;
+                },
+                [],
+              ),
+            (error) => error === thrown,
+          );
+          assert.equal(storage.current(), outer);
+        },
+        [],
+      );
       assert.equal(storage.current(), undefined);
     });
 
@@ -105,11 +126,16 @@ export function storageContract(subject: StorageUnderTest): void {
       const scopes = names.map(scope);
       const nest = (depth: number): void => {
         if (depth === scopes.length) return;
-        storage.run(scopes[depth] as object, () => {
-          seen.push(storage.current());
-          nest(depth + 1);
-          seen.push(storage.current());
-        }, []);
+        run(
+          storage,
+          scopes[depth] as object,
+          () => {
+            seen.push(storage.current());
+            nest(depth + 1);
+            seen.push(storage.current());
+          },
+          [],
+        );
       };
       nest(0);
       assert.deepEqual(seen.map(String), ['a', 'b', 'c', 'd', 'd', 'c', 'b', 'a']);
@@ -120,56 +146,37 @@ export function storageContract(subject: StorageUnderTest): void {
       const outer = scope('outer');
       const entered = scope('entered');
       const later = scope('later');
-      storage.run(outer, () => {
-        storage.run(scope('inner'), () => {
-          storage.enter(entered);
-          assert.equal(storage.current(), entered);
-          storage.enter(later);
-          assert.equal(storage.current(), later);
-        }, []);
-        assert.equal(storage.current(), outer);
-      }, []);
-    });
-
-    test('runDerived runs fn in the scope derive makes from the current one and its two arguments', () => {
-      const outer = scope('outer');
-      const derived = scope('derived');
-      const calls: unknown[][] = [];
-      const result = storage.run(outer, () => {
-        const inner = storage.runDerived(
-          (current, a: number, b: string) => {
-            calls.push([current, a, b]);
-            return derived;
-          },
-          1,
-          'two',
-          (x: string) => [x, storage.current()],
-          ['arg'],
-        );
-        assert.equal(storage.current(), outer);
-        return inner;
-      }, []);
-      assert.deepEqual(calls, [[outer, 1, 'two']]);
-      assert.deepEqual(result, ['arg', derived]);
-      assert.equal(storage.current(), undefined);
-    });
-
-    test('runDerived puts the previous scope back when fn throws', () => {
-      const outer = scope('outer');
-      storage.run(outer, () => {
-        assert.throws(() =>
-          storage.runDerived(
-            () => scope('derived'),
-            0,
-            0,
+      run(
+        storage,
+        outer,
+        () => {
+          run(
+            storage,
+            scope('inner'),
             () => {
-              throw new Error('boom');
+              storage.enter(entered);
+              assert.equal(storage.current(), entered);
+              storage.enter(later);
+              assert.equal(storage.current(), later);
             },
             [],
-          ),
-        );
-        assert.equal(storage.current(), outer);
-      }, []);
+          );
+          assert.equal(storage.current(), outer);
+        },
+        [],
+      );
+    });
+
+    test('close(mark) makes current what was current before the open that returned mark, whatever was left open inside', () => {
+      const outer = scope('outer');
+      const first = storage.open(outer);
+      const second = storage.open(scope('inner'));
+      storage.open(scope('left open')); // an open whose caller threw before its try
+      assert.ok(second > first, 'marks nest');
+      storage.close(second);
+      assert.equal(storage.current(), outer);
+      storage.close(first);
+      assert.equal(storage.current(), undefined);
     });
 
     test('unisolated, where the storage has it, reports what is missing outside every run and nothing inside one', () => {
@@ -180,7 +187,7 @@ export function storageContract(subject: StorageUnderTest): void {
       }
       assert.equal(typeof storage.unisolated(), 'string');
       assert.equal(
-        storage.run(scope('a'), () => storage.unisolated?.(), []),
+        run(storage, scope('a'), () => storage.unisolated?.(), []),
         undefined,
       );
       assert.equal(typeof storage.unisolated(), 'string');
@@ -196,18 +203,24 @@ export function storageContract(subject: StorageUnderTest): void {
     for (const [name, schedule] of Object.entries(schedulers)) {
       test(`${name}: the callback starts with the scope current when it was scheduled, not a later one`, async () => {
         const scheduled = scope('scheduled');
-        const seen = storage.run(scope('run'), () => {
-          storage.enter(scheduled);
-          const pending = viaCallback(schedule, () => storage.current());
-          storage.enter(scope('entered after scheduling'));
-          return pending;
-        }, []);
+        const seen = run(
+          storage,
+          scope('run'),
+          () => {
+            storage.enter(scheduled);
+            const pending = viaCallback(schedule, () => storage.current());
+            storage.enter(scope('entered after scheduling'));
+            return pending;
+          },
+          [],
+        );
         assert.equal(await seen, subject.schedules ? scheduled : undefined);
       });
 
       test(`${name}: a scope entered in one callback does not reach the next callback scheduled beside it`, async () => {
         const outer = scope('outer');
-        const [, second] = storage.run(
+        const [, second] = run(
+          storage,
           outer,
           () => [
             viaCallback(schedule, () => {
@@ -224,7 +237,8 @@ export function storageContract(subject: StorageUnderTest): void {
 
     test('setInterval: a scope entered in one tick does not reach the next tick, which starts with the scope of setInterval', async () => {
       const outer = scope('outer');
-      const ticks = await storage.run(
+      const ticks = await run(
+        storage,
         outer,
         () =>
           new Promise<unknown[]>((resolve) => {
@@ -246,7 +260,8 @@ export function storageContract(subject: StorageUnderTest): void {
 
     test('a promise reaction starts with the scope current at then(), not at resolve()', async () => {
       let resolve!: () => void;
-      const promise = storage.run(
+      const promise = run(
+        storage,
         scope('made'),
         () =>
           new Promise<void>((r) => {
@@ -255,20 +270,25 @@ export function storageContract(subject: StorageUnderTest): void {
         [],
       );
       const registered = scope('registered');
-      const seen = storage.run(registered, () => promise.then(() => storage.current()), []);
-      storage.run(scope('resolved'), () => resolve(), []);
+      const seen = run(storage, registered, () => promise.then(() => storage.current()), []);
+      run(storage, scope('resolved'), () => resolve(), []);
       assert.equal(await seen, subject.schedules ? registered : undefined);
     });
 
     test('an async function resumes after await with its own scope, and its caller keeps its own', async () => {
       const inside = scope('inside');
       const after: unknown[] = [];
-      const pending = storage.run(inside, async () => {
-        await sleep(1);
-        after.push(storage.current());
-        await null;
-        after.push(storage.current());
-      }, []);
+      const pending = run(
+        storage,
+        inside,
+        async () => {
+          await sleep(1);
+          after.push(storage.current());
+          await null;
+          after.push(storage.current());
+        },
+        [],
+      );
       assert.equal(storage.current(), undefined, 'the caller, as soon as the run returns its promise');
       await pending;
       assert.notEqual(storage.current(), inside, 'the caller, after awaiting it');
@@ -283,13 +303,18 @@ export function storageContract(subject: StorageUnderTest): void {
       enterAfterAwait,
       async () => {
         const outer = scope('outer');
-        const seen = await storage.run(outer, async () => {
-          await (async () => {
-            await null;
-            if (storage.unisolated?.() === undefined) storage.enter(scope('entered by the callee'));
-          })();
-          return storage.current();
-        }, []);
+        const seen = await run(
+          storage,
+          outer,
+          async () => {
+            await (async () => {
+              await null;
+              if (storage.unisolated?.() === undefined) storage.enter(scope('entered by the callee'));
+            })();
+            return storage.current();
+          },
+          [],
+        );
         assert.equal(seen, subject.awaits ? outer : undefined);
       },
     );
@@ -307,7 +332,7 @@ export function storageContract(subject: StorageUnderTest): void {
             if (storage.unisolated?.() === undefined) storage.enter(scope(`${name}${i + 1}`));
             setTimeout(() => step(i + 1), delays[i]);
           };
-          storage.run(scope(`${name}0`), () => setTimeout(() => step(0), 0), []);
+          run(storage, scope(`${name}0`), () => setTimeout(() => step(0), 0), []);
         });
       const [a, b] = await Promise.all([flow('a', [3, 1, 4, 1]), flow('b', [1, 5, 1, 2])]);
       if (subject.schedules) {
@@ -333,8 +358,8 @@ export function storageContract(subject: StorageUnderTest): void {
           return seen;
         };
         const [a, b] = await Promise.all([
-          storage.run(scope('a0'), flow, ['a', [3, 1, 4]]),
-          storage.run(scope('b0'), flow, ['b', [1, 5, 1]]),
+          run(storage, scope('a0'), flow, ['a', [3, 1, 4]]),
+          run(storage, scope('b0'), flow, ['b', [1, 5, 1]]),
         ]);
         assert.equal(storage.current(), undefined);
         if (subject.awaits) {
