@@ -1,8 +1,8 @@
 /**
  * Puts the committed HTTP benchmark reports of several Node versions side by
  * side, as the Markdown tables of docs/performance.md: CPU per request and
- * its ratios to "no context" and raw `als.run`, requests per second, and the
- * targets.
+ * its ratios to "no context" (Fastify's for the Fastify variants) and raw
+ * `als.run`, requests per second, and the targets.
  *
  * Usage: npm run bench:http:compare [-- report.json ...]
  * (default: every bench/results/http-v*.json that is not a .tmp.json)
@@ -18,7 +18,8 @@ interface Report {
   storage: string;
   rounds: number;
   loadAverage?: { start: number; end: number };
-  variants: { id: string; label: string; status: string }[];
+  /** `baseline`: the variant's "no context" (reports before the Fastify variants have none: `none`). */
+  variants: { id: string; label: string; status: string; baseline?: string }[];
   measurements: { id: string; value: number; spread: number }[];
   comparisons: {
     id: string;
@@ -65,7 +66,11 @@ function ratio(report: Report, id: string): string {
   return `${c.ratio.toFixed(2)}x ${percent(c.spread)}${verdict}`;
 }
 
-const variants = reports[0]!.variants;
+/** Every variant of any report, in the order of the newest report that has it. */
+const byId = new Map<string, Report['variants'][number]>();
+for (const report of [...reports].reverse()) for (const v of report.variants) if (!byId.has(v.id)) byId.set(v.id, v);
+const variants = [...byId.values()];
+const baselineOf = (variant: string): string => variants.find((v) => v.id === variant)?.baseline ?? 'none';
 const rows = (title: string, cell: (report: Report, variant: string) => string): string =>
   [header(title), ...variants.map((v) => `| ${v.label} | ${reports.map((r) => cell(r, v.id)).join(' | ')} |`)].join(
     '\n',
@@ -73,15 +78,21 @@ const rows = (title: string, cell: (report: Report, variant: string) => string):
 
 console.log(rows('CPU µs per request', (r, v) => measurement(r, `http.cpu.${v}`)));
 console.log('');
-console.log(rows('CPU per request / no context', (r, v) => (v === 'none' ? '1' : ratio(r, `cpu.${v}/none`))));
+console.log(
+  rows('CPU per request / no context', (r, v) => (v === baselineOf(v) ? '1' : ratio(r, `cpu.${v}/${baselineOf(v)}`))),
+);
 console.log('');
 console.log(
   rows('CPU per request / raw als.run', (r, v) =>
-    v === 'als.run' ? '1' : v === 'none' ? '' : ratio(r, `cpu.${v}/als.run`),
+    v === 'als.run' ? '1' : v === 'none' || baselineOf(v) !== 'none' ? '' : ratio(r, `cpu.${v}/als.run`),
   ),
 );
 console.log('');
-console.log(rows('requests per second / no context', (r, v) => (v === 'none' ? '1' : ratio(r, `rps.${v}/none`))));
+console.log(
+  rows('requests per second / no context', (r, v) =>
+    v === baselineOf(v) ? '1' : ratio(r, `rps.${v}/${baselineOf(v)}`),
+  ),
+);
 console.log('');
 const targets = [
   ...new Set(

@@ -2,7 +2,9 @@
  * The HTTP benchmark: `npm run bench:http` (add `-- --quick` for a
  * seconds-long smoke run). What the library costs a real node:http server,
  * next to the same server with no context, with a raw AsyncLocalStorage and
- * with cls-hooked.
+ * with cls-hooked, each with one value and with ten; and what
+ * contextvars/fastify costs a Fastify server next to @fastify/request-context
+ * with the same values.
  *
  * Every variant (see bench/http/server.ts) is its own server process on
  * 127.0.0.1; autocannon loads one at a time from another process
@@ -13,18 +15,26 @@
  * measurement reports requests per second, the server's CPU time per request
  * (`process.cpuUsage` in the server: the stable figure on a shared machine),
  * p50/p99 latency and the heap after a full GC. Ratios are the median of the
- * per-round ratios. Prints the table and the targets (PASS/FAIL) and writes
- * the JSON to bench/results/http-<node version>.json.
+ * per-round ratios. A target that fails, or whose spread is wider than its
+ * margin, is not judged on those rounds alone: the variants of every such
+ * target are measured again in as many extra rounds (twice at most), and the
+ * verdict pairs all the rounds both sides took part in. Prints the table,
+ * the targets (PASS/FAIL) and which targets were re-measured, and writes the
+ * JSON to bench/results/http-<node version>.json.
  *
  * Options:
  *   --quick              1 round of 0.2 s per variant, no warm-up, 10 connections; writes http-<version>.quick.tmp.json
  *   --rounds <n>         rounds (default 8)
+ *   --reruns <n>         how often the variants of an unsettled target are measured again, each time in
+ *                        as many extra rounds (default 2, quick 0): a target is unsettled when it fails or
+ *                        when its spread is wider than its margin (ratio × spread > |limit − ratio|)
  *   --seconds <s>        load per variant and round (default 2: a server's first half second after
  *                        an idle spell costs more CPU per request, and shorter windows report that)
  *   --warmup <s>         load per server before the first round (default 3)
  *   --connections <n>    concurrent connections (default 50)
  *   --pipelining <n>     requests in flight per connection (default 1: none)
- *   --only <id>          measure only this variant (repeatable; "none" and "als.run" are always kept)
+ *   --only <id>          measure only this variant (repeatable; "none" and "als.run" are always kept,
+ *                        and "fastify.none" with any Fastify variant)
  *   --out <file>         where to write the JSON
  *   --profile <id>       instead of the rounds: CPU-profile this variant's server under load (repeatable)
  *                        and print where each request's time goes
@@ -49,6 +59,7 @@ const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string' },
+    reruns: { type: 'string' },
     seconds: { type: 'string' },
     warmup: { type: 'string' },
     connections: { type: 'string' },
@@ -70,6 +81,7 @@ function positive(name: string, text: string | undefined, fallback: number, inte
 
 const quick = flags.quick === true;
 const rounds = positive('rounds', flags.rounds, quick ? 1 : 8, true);
+const maxReruns = flags.reruns === '0' ? 0 : positive('reruns', flags.reruns, quick ? 0 : 2, true);
 const seconds = positive('seconds', flags.seconds, quick ? 0.2 : 2, false);
 const connections = positive('connections', flags.connections, quick ? 10 : 50, true);
 const pipelining = positive('pipelining', flags.pipelining, 1, true);
@@ -89,29 +101,54 @@ const STEP_TIMEOUT_MS = 60_000;
 interface Variant {
   readonly id: string;
   readonly label: string;
-  /** A contextvars variant: must be cheaper than cls-hooked. */
-  readonly library: boolean;
+  /** The variant with no context that it is compared with first: its framework's. */
+  readonly baseline: 'none' | 'fastify.none';
+  /** A contextvars variant: it must cost strictly less CPU per request than this one (cls-hooked doing the same). */
+  readonly rival?: string;
 }
 
 const VARIANTS: readonly Variant[] = [
-  { id: 'none', label: 'no context (id passed as an argument)', library: false },
-  { id: 'als.run', label: 'raw als.run({ requestId }, handler)', library: false },
-  { id: 'als.enterWith', label: 'raw als.enterWith({ requestId })', library: false },
-  { id: 'set', label: 'requestId.set(id)', library: true },
-  { id: 'context.run', label: 'new Context().run(handler), set inside', library: true },
-  { id: 'ten.run', label: '10 vars set + 3 helpers with v.run', library: true },
-  { id: 'ten.using', label: '10 vars set + 3 helpers with using', library: true },
-  { id: 'ten.als', label: 'the same 10 values + 3 helpers on raw ALS', library: false },
-  { id: 'cls-hooked', label: 'cls-hooked ns.run + ns.set', library: false },
-  { id: 'asyncContext.run', label: 'AsyncContext.Variable run', library: true },
+  { id: 'none', label: 'no context (id passed as an argument)', baseline: 'none' },
+  { id: 'als.run', label: 'raw als.run({ requestId }, handler)', baseline: 'none' },
+  { id: 'als.enterWith', label: 'raw als.enterWith({ requestId })', baseline: 'none' },
+  { id: 'set', label: 'requestId.set(id)', baseline: 'none', rival: 'cls-hooked' },
+  { id: 'context.run', label: 'new Context().run(handler), set inside', baseline: 'none', rival: 'cls-hooked' },
+  { id: 'asyncContext.run', label: 'AsyncContext.Variable run', baseline: 'none', rival: 'cls-hooked' },
+  { id: 'cls-hooked', label: 'cls-hooked ns.run + ns.set', baseline: 'none' },
+  { id: 'ten.als', label: 'the same 10 values + 3 helpers on raw ALS', baseline: 'none' },
+  { id: 'ten.run', label: '10 vars set + 3 helpers with v.run', baseline: 'none', rival: 'ten.cls-hooked' },
+  { id: 'ten.using', label: '10 vars set + 3 helpers with using', baseline: 'none', rival: 'ten.cls-hooked' },
+  {
+    id: 'ten.context',
+    label: '10 values in new Context(entries).run + 3 v.run helpers',
+    baseline: 'none',
+    rival: 'ten.cls-hooked',
+  },
+  { id: 'ten.cls-hooked', label: 'cls-hooked ns.run + 10 ns.set + 3 helpers', baseline: 'none' },
+  { id: 'fastify.none', label: 'Fastify, no context (id passed as an argument)', baseline: 'fastify.none' },
+  { id: 'fastify.plugin.1', label: 'Fastify + contextvars/fastify, 1 value', baseline: 'fastify.none' },
+  { id: 'fastify.request-context.1', label: 'Fastify + @fastify/request-context, 1 value', baseline: 'fastify.none' },
+  { id: 'fastify.plugin.10', label: 'Fastify + contextvars/fastify, 10 values', baseline: 'fastify.none' },
+  {
+    id: 'fastify.request-context.10',
+    label: 'Fastify + @fastify/request-context, 10 values',
+    baseline: 'fastify.none',
+  },
 ];
+/** Kept by `--only`: what the ratios of the node:http variants are read against. */
 const BASELINES = ['none', 'als.run'];
 const known = new Set(VARIANTS.map((v) => v.id));
 for (const id of [...(flags.only ?? []), ...profiled]) {
   if (!known.has(id)) throw new TypeError(`unknown variant '${id}'; known: ${[...known].join(', ')}`);
 }
 const only = flags.only ?? [];
-const selected = VARIANTS.filter((v) => only.length === 0 || only.includes(v.id) || BASELINES.includes(v.id));
+const selected = VARIANTS.filter(
+  (v) =>
+    only.length === 0 ||
+    only.includes(v.id) ||
+    BASELINES.includes(v.id) ||
+    only.some((id) => VARIANTS.find((x) => x.id === id)?.baseline === v.id),
+);
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
@@ -384,26 +421,6 @@ async function runProfiles(): Promise<void> {
 // ---------------------------------------------------------------------------
 // Rounds
 
-async function runRounds(): Promise<void> {
-  const { servers, skipped } = await startServers(selected);
-  for (const [id, reason] of skipped) progress(`${id}: skipped: not available (${reason})`);
-  if (warmupSeconds > 0) {
-    progress(`warming up ${servers.length} servers ...`);
-    for (const server of servers) await load(loader, server.url, warmupSeconds);
-  }
-
-  const windows = new Map<string, Window[]>(servers.map((s) => [s.variant.id, []]));
-  const order = [...servers];
-  const random = seededRandom(20261201);
-  for (let round = 0; round < rounds; round++) {
-    progress(`round ${round + 1}/${rounds} ...`);
-    shuffle(order, random);
-    for (const server of order) windows.get(server.variant.id)!.push(await measure(server, loader, seconds));
-  }
-  await closeAll();
-  report(servers, skipped, windows);
-}
-
 interface Metric {
   readonly id: string;
   readonly label: string;
@@ -420,13 +437,134 @@ const METRICS: readonly Metric[] = [
 ];
 
 const measurementId = (metric: string, variant: string): string => `http.${metric}.${variant}`;
+const variantOf = (measurement: string): string => measurement.split('.').slice(2).join('.');
 
-/** The ratios reported (to "no context" and to raw als.run, every metric) and the targets (CPU per request). */
+/**
+ * Each variant's windows by round. A re-measurement's rounds load only the
+ * variants of its unsettled targets; the others hold no window there.
+ */
+type Windows = ReadonlyMap<string, readonly (Window | undefined)[]>;
+
+/**
+ * Every metric of every variant, over the rounds it took part in. The
+ * samples keep one slot per round (NaN where the variant sat out), so that
+ * a ratio pairs only windows of the same round.
+ */
+function measurementsOf(servers: readonly Server[], windows: Windows, totalRounds: number): Map<string, Measurement> {
+  const measurements = new Map<string, Measurement>();
+  for (const server of servers) {
+    const list = windows.get(server.variant.id) ?? [];
+    for (const metric of METRICS) {
+      const samples = Array.from({ length: totalRounds }, (_, round) => {
+        const window = list[round];
+        return window === undefined ? Number.NaN : metric.of(window);
+      });
+      const taken = samples.filter((value) => !Number.isNaN(value));
+      const id = measurementId(metric.id, server.variant.id);
+      measurements.set(id, {
+        id,
+        label: `${server.variant.label}: ${metric.label} (${metric.unit})`,
+        samples,
+        median: median(taken),
+        spread: relativeSpread(taken),
+        iterations: list.reduce((sum, w) => sum + (w?.requests ?? 0), 0),
+      });
+    }
+  }
+  return measurements;
+}
+
+/** Every measurement shares the rounds: every ratio is paired. */
+const groupOf = (): string => 'http';
+
+/** A target whose verdict the rounds so far do not settle, and why. */
+interface Unsettled {
+  readonly comparison: Comparison;
+  readonly reason: string;
+}
+
+/**
+ * The targets that failed, or whose paired-ratio spread (as an absolute
+ * width, ratio × spread) is wider than their margin |limit − ratio|: a
+ * verdict that the noise could flip.
+ */
+function unsettledTargets(measurements: ReadonlyMap<string, Measurement>): Unsettled[] {
+  return compare(measurements, groupOf, targetSpecs()).flatMap((comparison): Unsettled[] => {
+    const margin = Math.abs((comparison.limit ?? comparison.ratio) - comparison.ratio);
+    const width = comparison.ratio * comparison.spread;
+    if (comparison.pass === false) return [{ comparison, reason: `FAIL at ${comparison.ratio.toFixed(3)}x` }];
+    if (width > margin) {
+      return [{ comparison, reason: `spread ±${width.toFixed(3)} wider than the margin ${margin.toFixed(3)}` }];
+    }
+    return [];
+  });
+}
+
+/** One re-measurement: the targets it was for and the variants it loaded. */
+interface Remeasurement {
+  readonly rerun: number;
+  readonly rounds: number;
+  readonly targets: readonly { readonly id: string; readonly label: string; readonly reason: string }[];
+  readonly variants: readonly string[];
+}
+
+async function runRounds(): Promise<void> {
+  const { servers, skipped } = await startServers(selected);
+  for (const [id, reason] of skipped) progress(`${id}: skipped: not available (${reason})`);
+  if (warmupSeconds > 0) {
+    progress(`warming up ${servers.length} servers ...`);
+    for (const server of servers) await load(loader, server.url, warmupSeconds);
+  }
+
+  const windows = new Map<string, (Window | undefined)[]>(servers.map((s) => [s.variant.id, []]));
+  const random = seededRandom(20261201);
+  let totalRounds = 0;
+  const measureRounds = async (list: readonly Server[], what: string): Promise<void> => {
+    const order = [...list];
+    for (let round = 0; round < rounds; round++, totalRounds++) {
+      progress(`${what}round ${round + 1}/${rounds} ...`);
+      shuffle(order, random);
+      for (const server of order) {
+        windows.get(server.variant.id)![totalRounds] = await measure(server, loader, seconds);
+      }
+    }
+  };
+  await measureRounds(servers, '');
+
+  const remeasured: Remeasurement[] = [];
+  for (let rerun = 1; rerun <= maxReruns; rerun++) {
+    const unsettled = unsettledTargets(measurementsOf(servers, windows, totalRounds));
+    if (unsettled.length === 0) break;
+    const involved = new Set(
+      unsettled.flatMap(({ comparison }) => [variantOf(comparison.numerator), variantOf(comparison.denominator)]),
+    );
+    const list = servers.filter((server) => involved.has(server.variant.id));
+    remeasured.push({
+      rerun,
+      rounds,
+      targets: unsettled.map(({ comparison, reason }) => ({ id: comparison.id, label: comparison.label, reason })),
+      variants: list.map((server) => server.variant.id),
+    });
+    progress(
+      `measuring again (${rerun}/${maxReruns}), ${unsettled.length} unsettled targets: ` +
+        `${list.map((server) => server.variant.id).join(', ')}`,
+    );
+    await measureRounds(list, `again (${rerun}/${maxReruns}): `);
+  }
+  await closeAll();
+  report(skipped, measurementsOf(servers, windows, totalRounds), totalRounds, remeasured);
+}
+
+/**
+ * The ratios reported: every metric of every variant to its framework's "no
+ * context" and, for the node:http variants, to raw als.run.
+ */
 function httpSpecs(): ComparisonSpec[] {
   const list: ComparisonSpec[] = [];
   for (const metric of METRICS) {
-    for (const baseline of BASELINES) {
-      for (const variant of VARIANTS) {
+    for (const variant of VARIANTS) {
+      const baselines = variant.baseline === 'none' ? ['none', 'als.run'] : [variant.baseline];
+      for (const baseline of baselines) {
         if (variant.id === baseline || (baseline === 'als.run' && variant.id === 'none')) continue;
         list.push({
           id: `${metric.id}.${variant.id}/${baseline}`,
@@ -437,18 +575,10 @@ function httpSpecs(): ComparisonSpec[] {
       }
     }
   }
-  // The library's ten-variable request against the same work written on raw AsyncLocalStorage.
-  for (const variant of ['ten.run', 'ten.using']) {
-    list.push({
-      id: `cpu.${variant}/ten.als`,
-      label: `CPU per request: ${variant} / ten.als`,
-      numerator: measurementId('cpu', variant),
-      denominator: measurementId('cpu', 'ten.als'),
-    });
-  }
   return list;
 }
 
+/** The targets, as ratios of CPU per request: each compares variants that do the same work. */
 function targetSpecs(): ComparisonSpec[] {
   const cpu = (variant: string, baseline: string, limit: number, strict = false): ComparisonSpec => ({
     id: `target.cpu.${variant}/${baseline}`,
@@ -461,35 +591,27 @@ function targetSpecs(): ComparisonSpec[] {
   return [
     cpu('set', 'als.run', 1.03),
     cpu('context.run', 'als.run', 1.03),
-    cpu('ten.run', 'als.run', 1.15),
-    cpu('ten.using', 'als.run', 1.15),
-    ...VARIANTS.filter((v) => v.library).map((v) => cpu(v.id, 'cls-hooked', 1, true)),
+    cpu('ten.context', 'ten.als', 1.05),
+    cpu('ten.run', 'ten.als', 1.15),
+    cpu('ten.using', 'ten.als', 1.25),
+    cpu('fastify.plugin.1', 'fastify.request-context.1', 1),
+    cpu('fastify.plugin.10', 'fastify.request-context.10', 1),
+    ...VARIANTS.flatMap((v) => (v.rival === undefined ? [] : [cpu(v.id, v.rival, 1, true)])),
   ];
 }
 
+/** How many rounds measured both sides of a ratio. */
+function pairedRounds(a: Measurement, b: Measurement): number {
+  return a.samples.filter((value, round) => !Number.isNaN(value) && !Number.isNaN(b.samples[round] ?? Number.NaN))
+    .length;
+}
+
 function report(
-  servers: readonly Server[],
   skipped: ReadonlyMap<string, string>,
-  windows: ReadonlyMap<string, Window[]>,
+  measurements: ReadonlyMap<string, Measurement>,
+  totalRounds: number,
+  remeasured: readonly Remeasurement[],
 ): void {
-  const measurements = new Map<string, Measurement>();
-  for (const server of servers) {
-    const list = windows.get(server.variant.id)!;
-    for (const metric of METRICS) {
-      const samples = list.map(metric.of);
-      const id = measurementId(metric.id, server.variant.id);
-      measurements.set(id, {
-        id,
-        label: `${server.variant.label}: ${metric.label} (${metric.unit})`,
-        samples,
-        median: median(samples),
-        spread: relativeSpread(samples),
-        iterations: list.reduce((sum, w) => sum + w.requests, 0),
-      });
-    }
-  }
-  // Every measurement shares the rounds: every ratio is paired.
-  const groupOf = (): string => 'http';
   const comparisons = compare(measurements, groupOf, httpSpecs());
   const targets = targetSpecs();
   const verdicts = compare(measurements, groupOf, targets);
@@ -515,10 +637,10 @@ function report(
       v.id,
       v.label,
       cell('cpu', v.id, 2),
-      ratioCell('cpu', v.id, 'none'),
-      ratioCell('cpu', v.id, 'als.run'),
+      ratioCell('cpu', v.id, v.baseline),
+      v.baseline === 'none' ? ratioCell('cpu', v.id, 'als.run') : '',
       cell('rps', v.id),
-      ratioCell('rps', v.id, 'none'),
+      ratioCell('rps', v.id, v.baseline),
       cell('p50', v.id, 1),
       cell('p99', v.id, 1),
       cell('heap', v.id, 1),
@@ -526,13 +648,15 @@ function report(
   });
   const header = [
     `contextvars HTTP benchmark — Node ${process.version} (V8 ${process.versions.v8}), storage: ${storageKind}`,
-    `${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}; node:http on 127.0.0.1, autocannon, ${connections} connections${pipelining > 1 ? ` × ${pipelining} pipelined` : ''}; ` +
-      `${quick ? 'quick run, ' : ''}${rounds} interleaved rounds of ${seconds} s per variant; ` +
+    `${cpus()[0]?.model ?? 'unknown CPU'} ×${cpus().length}; node:http and Fastify on 127.0.0.1, autocannon, ${connections} connections${pipelining > 1 ? ` × ${pipelining} pipelined` : ''}; ` +
+      `${quick ? 'quick run, ' : ''}${rounds} interleaved rounds of ${seconds} s per variant` +
+      `${totalRounds > rounds ? ` (${totalRounds - rounds} more for the re-measured variants)` : ''}; ` +
       (pinned === undefined
         ? 'not pinned (no taskset or one CPU)'
         : `servers on CPU ${pinned[0]}, load generator on CPU ${pinned[1]}`),
     `load average ${loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end; ` +
-      'medians over rounds ± half the interquartile range; ratios: median of the per-round ratios',
+      'medians over rounds ± half the interquartile range; ratios: median of the per-round ratios; ' +
+      '"no context": none for node:http, fastify.none for Fastify',
   ].join('\n');
   console.log(`${header}\n`);
   console.log(
@@ -541,10 +665,10 @@ function report(
         'variant',
         'what each request does',
         'CPU µs/req',
-        'CPU / none',
+        'CPU / no context',
         'CPU / als.run',
         'req/s',
-        'req/s / none',
+        'req/s / no context',
         'p50 ms',
         'p99 ms',
         'heap MB',
@@ -555,45 +679,69 @@ function report(
   );
 
   for (const [id, reason] of skipped) console.log(`skipped: ${id}: ${reason}`);
-  const againstRaw = ['ten.run', 'ten.using']
-    .map((variant) => [variant, ratioCell('cpu', variant, 'ten.als')] as const)
-    .filter(([, ratio]) => ratio !== '');
-  if (againstRaw.length > 0) {
-    const ratios = againstRaw.map(([variant, ratio]) => `${variant} ${ratio}`).join(', ');
-    console.log(`CPU per request against the same ten values and helpers on raw ALS (ten.als): ${ratios}\n`);
-  }
 
   const verdictById = new Map(verdicts.map((c) => [c.id, c]));
   const targetRows = targets.map((spec) => {
     const c: Comparison | undefined = verdictById.get(spec.id);
     const missing = [spec.numerator, spec.denominator].find((id) => !measurements.has(id));
     if (c === undefined) {
-      const variant = missing?.split('.').slice(2).join('.') ?? '';
-      const reason = skipped.get(variant);
+      const reason = skipped.get(variantOf(missing ?? ''));
       return [
         spec.label,
+        '',
         '',
         '',
         limitText(spec as Comparison),
         reason === undefined ? 'not measured' : 'skipped: not available',
       ];
     }
-    return [c.label, `${c.ratio.toFixed(3)}x`, percent(c.spread), limitText(c), c.pass === true ? 'PASS' : 'FAIL'];
+    const rounds = pairedRounds(measurements.get(c.numerator)!, measurements.get(c.denominator)!);
+    return [
+      c.label,
+      `${c.ratio.toFixed(3)}x`,
+      percent(c.spread),
+      String(rounds),
+      limitText(c),
+      c.pass === true ? 'PASS' : 'FAIL',
+    ];
   });
   console.log('');
-  console.log(table(['target', 'value', 'spread', 'target', 'result'], targetRows, [false, true, true, false, false]));
+  console.log(
+    table(['target', 'value', 'spread', 'rounds', 'target', 'result'], targetRows, [
+      false,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]),
+  );
   const failed = verdicts.filter((c) => c.pass === false);
   console.log(
     `\n${verdicts.length - failed.length}/${verdicts.length} targets PASS` +
       `${failed.length > 0 ? `; FAIL: ${failed.map((c) => c.id).join(', ')}` : ''}` +
       `${verdicts.length < targets.length ? `; ${targets.length - verdicts.length} skipped or not measured` : ''}`,
   );
+  if (remeasured.length === 0) {
+    console.log(
+      maxReruns === 0
+        ? 'Re-measured: none (re-measurement off)'
+        : 'Re-measured: none (every target settled in the first rounds)',
+    );
+  }
+  for (const r of remeasured) {
+    console.log(
+      `Re-measured (${r.rerun}/${maxReruns}, ${r.rounds} more round${r.rounds === 1 ? '' : 's'} of ${r.variants.join(', ')}): ` +
+        r.targets.map((t) => `${t.label.replace('CPU per request: ', '')} (${t.reason})`).join('; '),
+    );
+  }
 
   const json = {
     benchmark: 'http',
     ...machineRecord(),
     quick,
     rounds,
+    totalRounds,
     secondsPerMeasurement: seconds,
     warmupSeconds,
     connections,
@@ -606,25 +754,29 @@ function report(
       return {
         id: v.id,
         label: v.label,
+        baseline: v.baseline,
         ...(reason === undefined ? { status: 'measured' } : { status: 'skipped', reason }),
       };
     }),
     measurements: [...measurements.values()].map((m) => {
-      const [, metric = '', ...variant] = m.id.split('.');
+      const [, metric = ''] = m.id.split('.');
+      const rounds = m.samples.flatMap((value, round) => (Number.isNaN(value) ? [] : [round]));
       return {
         id: m.id,
-        variant: variant.join('.'),
+        variant: variantOf(m.id),
         metric,
         unit: METRICS.find((x) => x.id === metric)?.unit ?? '',
         label: m.label,
         value: m.median,
         spread: m.spread,
-        samples: m.samples,
+        samples: rounds.map((round) => m.samples[round]),
+        rounds,
         requests: m.iterations,
       };
     }),
     comparisons: [...comparisons, ...verdicts].map(comparisonRecord),
     skippedTargets: targets.filter((t) => !verdictById.has(t.id)).map((t) => t.id),
+    remeasured,
   };
   mkdirSync(dirname(outFile), { recursive: true });
   writeFileSync(outFile, `${JSON.stringify(json, null, 2)}\n`);

@@ -1,6 +1,7 @@
 /**
- * Child process of the HTTP benchmark: one node:http server on 127.0.0.1
- * running one variant, driven over the IPC channel by bench/http/run.ts.
+ * Child process of the HTTP benchmark: one server on 127.0.0.1 running one
+ * variant (a node:http handler, or a Fastify app), driven over the IPC
+ * channel by bench/http/run.ts.
  *
  * Every variant answers the same request the same way: it makes a request
  * id, awaits one promise (a stand-in for a database call), schedules one
@@ -9,7 +10,8 @@
  * the context in every other variant — then answers a small JSON body. The
  * handler counts every request whose logger saw another request's id (a
  * benchmark of a context that does not propagate would be meaningless), and
- * the driver fails the run if any did.
+ * the driver fails the run if any did. The Fastify variants answer the
+ * same way from a Fastify route, the id being Fastify's request id.
  *
  * Each variant runs in its own process: on Node 20 and 22 enabling an
  * AsyncLocalStorage (or cls-hooked's async hook) installs promise hooks for
@@ -36,7 +38,11 @@ import { findSourceMap } from 'node:module';
 import type { AddressInfo } from 'node:net';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
-type Available = { readonly handler: Handler } | { readonly skipped: string };
+/**
+ * A variant: a node:http handler (served here), a server it made and that is
+ * listening already (a framework's), or why it is not available.
+ */
+type Available = { readonly handler: Handler } | { readonly listening: http.Server } | { readonly skipped: string };
 
 // ---------------------------------------------------------------------------
 // What every variant shares
@@ -177,38 +183,44 @@ function tenVariableSteps(
   };
 }
 
-/**
- * A request that looks like a real service's: ten variables set when it
- * arrives (id, method, path, user agent, tenant, locale, trace and span ids,
- * sampling flag, start time) and three helpers that each scope the span id
- * around a step (authenticate across the await, render, schedule the reply).
- */
-async function libraryTenVariables(scoping: 'run' | 'using'): Promise<Available> {
+/** The ten variables of the ten-value requests, with their defaults. */
+async function tenVariables() {
   const { ContextVar } = await import('../../src/index.ts');
+  return {
+    requestId: new ContextVar<string>('requestId', { default: '-' }),
+    method: new ContextVar<string>('method', { default: 'GET' }),
+    path: new ContextVar<string>('path', { default: '/' }),
+    userAgent: new ContextVar<string>('userAgent', { default: '' }),
+    tenant: new ContextVar<string>('tenant', { default: '' }),
+    locale: new ContextVar<string>('locale', { default: 'en' }),
+    traceId: new ContextVar<string>('traceId', { default: '' }),
+    spanId: new ContextVar<string>('spanId', { default: '' }),
+    sampled: new ContextVar<boolean>('sampled', { default: false }),
+    startedAt: new ContextVar<number>('startedAt', { default: 0 }),
+  };
+}
+
+/**
+ * A request that looks like a real service's: ten variables given values
+ * when it arrives (id, method, path, user agent, tenant, locale, trace and
+ * span ids, sampling flag, start time) and three helpers that each scope the
+ * span id around a step (authenticate across the await, render, schedule the
+ * reply). `run` and `using`: ten `set`s, the helpers with `spanId.run` or
+ * `using _ = spanId.set(...)`; `context`: the ten values in one step,
+ * `new Context(entries).run(handle)`, the helpers with `spanId.run`.
+ */
+async function libraryTenVariables(style: 'run' | 'using' | 'context'): Promise<Available> {
+  const { Context, ContextVar } = await import('../../src/index.ts');
   type Run = <A extends unknown[], R>(value: string, fn: (...args: A) => R, ...args: A) => R;
   const hasRun = typeof (ContextVar.prototype as { run?: unknown }).run === 'function';
-  if (scoping === 'run' && !hasRun) return { skipped: 'ContextVar.prototype.run is not available' };
+  if (style !== 'using' && !hasRun) return { skipped: 'ContextVar.prototype.run is not available' };
 
-  const requestId = new ContextVar<string>('requestId', { default: '-' });
-  const method = new ContextVar<string>('method', { default: 'GET' });
-  const path = new ContextVar<string>('path', { default: '/' });
-  const userAgent = new ContextVar<string>('userAgent', { default: '' });
-  const tenant = new ContextVar<string>('tenant', { default: '' });
-  const locale = new ContextVar<string>('locale', { default: 'en' });
-  const traceId = new ContextVar<string>('traceId', { default: '' });
-  const spanId = new ContextVar<string>('spanId', { default: '' });
-  const sampled = new ContextVar<boolean>('sampled', { default: false });
-  const startedAt = new ContextVar<number>('startedAt', { default: 0 });
+  const { requestId, method, path, userAgent, tenant, locale, traceId, spanId, sampled, startedAt } =
+    await tenVariables();
   const log = (message: string): unknown => write(requestId.get(), `${spanId.get()} ${message}`);
 
   let span: Scoper;
-  if (scoping === 'run') {
-    const scoped = spanId as unknown as { run: Run };
-    span = {
-      sync: (value, fn, ...args) => scoped.run(value, fn, ...args),
-      async: (value, fn, ...args) => scoped.run(value, fn, ...args),
-    };
-  } else {
+  if (style === 'using') {
     span = {
       sync(value, fn, ...args) {
         using _ = spanId.set(value);
@@ -219,9 +231,34 @@ async function libraryTenVariables(scoping: 'run' | 'using'): Promise<Available>
         return await fn(...args);
       },
     };
+  } else {
+    const scoped = spanId as unknown as { run: Run };
+    span = {
+      sync: (value, fn, ...args) => scoped.run(value, fn, ...args),
+      async: (value, fn, ...args) => scoped.run(value, fn, ...args),
+    };
   }
 
   const handle = tenVariableSteps(span, log, () => tenant.get());
+  if (style === 'context') {
+    return {
+      handler: (req, res) => {
+        const id = newRequestId();
+        void new Context([
+          [requestId, id],
+          [method, req.method ?? 'GET'],
+          [path, req.url ?? '/'],
+          [userAgent, req.headers['user-agent'] ?? ''],
+          [tenant, 'acme'],
+          [locale, 'en-GB'],
+          [traceId, id],
+          [spanId, 'root'],
+          [sampled, true],
+          [startedAt, served],
+        ]).run(handle, res, id);
+      },
+    };
+  }
   return {
     handler: (req, res) => {
       const id = newRequestId();
@@ -310,6 +347,42 @@ async function clsHooked(): Promise<Available> {
   };
 }
 
+/**
+ * The ten-value request on cls-hooked: `ns.run` and ten `ns.set`s when it
+ * arrives, the three helpers scoping the span id with
+ * `ns.runAndReturn(() => { ns.set('spanId', value); return fn() })` (a child
+ * context per call, `ten.run`'s shape: the scoped call returns fn's promise).
+ */
+async function clsHookedTenVariables(): Promise<Available> {
+  const cls = await import('cls-hooked');
+  const ns = cls.createNamespace('bench');
+  const log = (message: string): unknown => write(ns.get('requestId'), `${String(ns.get('spanId'))} ${message}`);
+  const scoped = <A extends unknown[], R>(value: string, fn: (...args: A) => R, ...args: A): R =>
+    ns.runAndReturn(() => {
+      ns.set('spanId', value);
+      return fn(...args);
+    });
+  const handle = tenVariableSteps({ sync: scoped, async: scoped }, log, () => ns.get('tenant'));
+  return {
+    handler: (req, res) => {
+      const id = newRequestId();
+      ns.run(() => {
+        ns.set('requestId', id);
+        ns.set('method', req.method ?? 'GET');
+        ns.set('path', req.url ?? '/');
+        ns.set('userAgent', req.headers['user-agent'] ?? '');
+        ns.set('tenant', 'acme');
+        ns.set('locale', 'en-GB');
+        ns.set('traceId', id);
+        ns.set('spanId', 'root');
+        ns.set('sampled', true);
+        ns.set('startedAt', served);
+        void handle(res, id);
+      });
+    },
+  };
+}
+
 /** The TC39 facade: `AsyncContext.Variable.prototype.run` per request. */
 async function asyncContextVariable(): Promise<Available> {
   const { AsyncContext } = await import('../../src/async-context/index.ts');
@@ -327,17 +400,146 @@ async function asyncContextVariable(): Promise<Available> {
   };
 }
 
+// ---------------------------------------------------------------------------
+// The Fastify variants
+
+/** What the Fastify variants' route sees of a request and its reply. */
+interface FastifyRequestLike {
+  readonly id: string;
+}
+interface FastifyReplyLike {
+  send(payload: unknown): unknown;
+}
+
+/**
+ * The route every Fastify variant serves: the node:http variants' steps
+ * (await the stand-in lookup, then log from a `setImmediate` and answer),
+ * the id being Fastify's request id (made by `newRequestId`).
+ */
+function fastifyRoute(
+  log: (id: string, message: string) => unknown,
+): (request: FastifyRequestLike, reply: FastifyReplyLike) => Promise<FastifyReplyLike> {
+  return async (request, reply) => {
+    const id = request.id;
+    const user = await loadUser(id);
+    setImmediate(() => {
+      if (log(id, 'served') !== id) mismatches++;
+      reply.send({ id, user: user.name, ok: true });
+      served++;
+    });
+    return reply;
+  };
+}
+
+/** A Fastify app with `newRequestId` as its request ids, `setup` run before its route, listening. */
+async function fastifyServer(
+  setup: (app: import('fastify').FastifyInstance) => Promise<void>,
+  log: (id: string, message: string) => unknown,
+): Promise<Available> {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({ genReqId: newRequestId });
+  await setup(app);
+  app.get('/', fastifyRoute(log));
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return { listening: app.server };
+}
+
+/** Fastify with no context: the id passed to the logger as an argument. */
+function fastifyNone(): Promise<Available> {
+  return fastifyServer(async () => {}, write);
+}
+
+/**
+ * `contextvars/fastify` registered at the root, its `values` option giving
+ * the request one value (the id) or the ten of the ten-value requests; the
+ * logger reads the id from its variable.
+ */
+async function fastifyPlugin(count: 1 | 10): Promise<Available> {
+  const { fastifyContextvars } = await import('../../src/integrations/fastify.ts');
+  const { requestId, method, path, userAgent, tenant, locale, traceId, spanId, sampled, startedAt } =
+    await tenVariables();
+  const values: NonNullable<import('../../src/integrations/fastify.ts').FastifyContextvarsOptions['values']> =
+    count === 1
+      ? (request) => [[requestId, request.id]]
+      : (request) => [
+          [requestId, request.id],
+          [method, request.method],
+          [path, request.url],
+          [userAgent, request.headers['user-agent'] ?? ''],
+          [tenant, 'acme'],
+          [locale, 'en-GB'],
+          [traceId, request.id],
+          [spanId, 'root'],
+          [sampled, true],
+          [startedAt, served],
+        ];
+  return fastifyServer(
+    async (app) => {
+      await app.register(fastifyContextvars, { values });
+    },
+    (_id, message) => write(requestId.get(), message),
+  );
+}
+
+/**
+ * @fastify/request-context with the same values, set in an `onRequest`
+ * hook after the plugin's own (as its documentation shows), read with
+ * `requestContext.get`.
+ */
+async function fastifyRequestContext(count: 1 | 10): Promise<Available> {
+  const module = await import('@fastify/request-context');
+  // String keys without augmenting the module's RequestContextData (the tests augment it their own way).
+  const context = module.requestContext as unknown as {
+    get(key: string): unknown;
+    set(key: string, value: unknown): void;
+  };
+  return fastifyServer(
+    async (app) => {
+      await app.register(module.fastifyRequestContext);
+      app.addHook(
+        'onRequest',
+        count === 1
+          ? (request, _reply, done) => {
+              context.set('requestId', request.id);
+              done();
+            }
+          : (request, _reply, done) => {
+              context.set('requestId', request.id);
+              context.set('method', request.method);
+              context.set('path', request.url);
+              context.set('userAgent', request.headers['user-agent'] ?? '');
+              context.set('tenant', 'acme');
+              context.set('locale', 'en-GB');
+              context.set('traceId', request.id);
+              context.set('spanId', 'root');
+              context.set('sampled', true);
+              context.set('startedAt', served);
+              done();
+            },
+      );
+    },
+    (_id, message) => write(context.get('requestId'), message),
+  );
+}
+
 const VARIANTS: Record<string, () => Available | Promise<Available>> = {
   none: noContext,
   'als.run': () => rawAls('run'),
   'als.enterWith': () => rawAls('enterWith'),
   set: librarySet,
   'context.run': libraryContextRun,
+  'asyncContext.run': asyncContextVariable,
+  'cls-hooked': clsHooked,
+  'ten.als': rawAlsTenVariables,
   'ten.run': () => libraryTenVariables('run'),
   'ten.using': () => libraryTenVariables('using'),
-  'ten.als': rawAlsTenVariables,
-  'cls-hooked': clsHooked,
-  'asyncContext.run': asyncContextVariable,
+  'ten.context': () => libraryTenVariables('context'),
+  'ten.cls-hooked': clsHookedTenVariables,
+  'fastify.none': fastifyNone,
+  'fastify.plugin.1': () => fastifyPlugin(1),
+  'fastify.request-context.1': () => fastifyRequestContext(1),
+  'fastify.plugin.10': () => fastifyPlugin(10),
+  'fastify.request-context.10': () => fastifyRequestContext(10),
 };
 
 // ---------------------------------------------------------------------------
@@ -387,8 +589,12 @@ if ('skipped' in available) {
   send({ type: 'skipped', reason: available.skipped });
   process.disconnect?.();
 } else {
-  const server = http.createServer({ keepAlive: true }, available.handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  let server: http.Server;
+  if ('listening' in available) server = available.listening;
+  else {
+    server = http.createServer({ keepAlive: true }, available.handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  }
   const gc = (globalThis as { gc?: () => void }).gc ?? ((): void => {});
   let cpuAtBegin = process.cpuUsage();
   let servedAtBegin = 0;

@@ -5,6 +5,7 @@
 declare module 'cls-hooked' {
   export interface Namespace {
     run(fn: () => void): void;
+    runAndReturn<R>(fn: () => R): R;
     set<T>(key: string, value: T): T;
     get(key: string): unknown;
   }

@@ -221,6 +221,10 @@ export function shuffle<T>(items: T[], random: () => number): void {
 export function pairedRatio(a: Measurement, b: Measurement): { median: number; spread: number } {
   const n = Math.min(a.samples.length, b.samples.length);
   const ratios: number[] = [];
-  for (let i = 0; i < n; i++) ratios.push(a.samples[i]! / b.samples[i]!);
+  for (let i = 0; i < n; i++) {
+    // NaN: a round that measured one side only (bench/http's re-measurements), which pairs with nothing.
+    if (Number.isNaN(a.samples[i]) || Number.isNaN(b.samples[i])) continue;
+    ratios.push(a.samples[i]! / b.samples[i]!);
+  }
   return { median: median(ratios), spread: relativeSpread(ratios) };
 }
