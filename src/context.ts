@@ -9,7 +9,6 @@ import { brand, repr } from './brand.ts';
 import { assertFunction, expected } from './checks.ts';
 import { ContextVar } from './context-var.ts';
 import { ContextReentryError } from './errors.ts';
-import type { HamtKey } from './hamt.ts';
 import {
   copyCurrent,
   copyFlow,
@@ -48,19 +47,10 @@ function assertContextVar(key: unknown, method: string): asserts key is ContextV
  */
 export type ContextEntry<T = unknown> = readonly [ContextVar<T>, T];
 
-/** `entries` as trie keys, each checked to be a `[ContextVar, value]` pair (Map's TypeError otherwise). */
-function* checkedEntries(entries: Iterable<ContextEntry>): Generator<readonly [HamtKey, unknown]> {
-  if (typeof (entries as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function') {
-    throw expected('new Context', 'an iterable of [ContextVar, value] pairs', entries);
-  }
-  for (const entry of entries) {
-    if (typeof entry !== 'object' || entry === null) {
-      throw expected('new Context', '[ContextVar, value] pairs', entry);
-    }
-    const [variable, value] = entry;
-    assertContextVar(variable, 'new Context');
-    yield [variable, value];
-  }
+/** Throws (Map's TypeError) unless `entry` is a `[ContextVar, value]` pair (what `new Context(entries)` takes). */
+function checkEntry(entry: unknown): void {
+  if (typeof entry !== 'object' || entry === null) throw expected('new Context', '[ContextVar, value] pairs', entry);
+  assertContextVar((entry as readonly unknown[])[0], 'new Context');
 }
 
 /**
@@ -103,7 +93,10 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
    */
   constructor(entries?: Iterable<ContextEntry>) {
     if (new.target !== Context) throw new TypeError('Context cannot be subclassed');
-    this.#flow = entries === undefined ? emptyFlow() : flowOf(checkedEntries(entries));
+    if (entries === undefined) this.#flow = emptyFlow();
+    else if (typeof (entries as { [Symbol.iterator]?: unknown } | null)?.[Symbol.iterator] !== 'function') {
+      throw expected('new Context', 'an iterable of [ContextVar, value] pairs', entries);
+    } else this.#flow = flowOf(entries, checkEntry);
   }
 
   /**

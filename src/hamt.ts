@@ -556,6 +556,37 @@ export class Hamt<K extends HamtKey, V> implements Iterable<[K, V]> {
     return Hamt.EMPTY as Hamt<K, V>;
   }
 
+  /**
+   * The map of `keys[i]` to `values[i]` (the last of equal keys wins): the
+   * trie `set` would make one pair at a time, but its root filled in place
+   * in one array instead of copied once per key. A key whose root slot
+   * another key holds, and any beyond a bitmap node's capacity, are added
+   * with `set`.
+   */
+  static of<K extends HamtKey, V>(keys: readonly K[], values: readonly V[]): Hamt<K, V> {
+    let bitmap = 0;
+    const array: unknown[] = [];
+    const later: number[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as K;
+      const slot = key.hash & 31;
+      const bit = 1 << slot;
+      const cell = pairIndex(bitmap, slot);
+      if ((bitmap & bit) === 0 && array.length < 2 * MAX_BITMAP_PAIRS) {
+        array.push(undefined, undefined);
+        for (let j = array.length - 1; j > cell + 1; j--) array[j] = array[j - 2];
+        array[cell] = key;
+        array[cell + 1] = values[i];
+        bitmap |= bit;
+      } else if (array[cell] === key) array[cell + 1] = values[i];
+      else later.push(i);
+    }
+    let map: Hamt<K, V> =
+      array.length === 0 ? Hamt.empty() : new Hamt(new BitmapNode(bitmap, array), array.length >> 1);
+    for (const i of later) map = map.set(keys[i] as K, values[i] as V);
+    return map;
+  }
+
   /** The value for `key`, or `notFound` when `key` is absent. */
   lookup<D>(key: K, notFound: D): V | D {
     const hash = key.hash;

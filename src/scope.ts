@@ -382,11 +382,21 @@ export function emptyFlow(): Flow {
   return new Flow(EMPTY, state.clock, false);
 }
 
-/** A Flow holding `entries` (a new Context with entries): the mapping is built once, last entry of a key wins. */
-export function flowOf(entries: Iterable<readonly [HamtKey, unknown]>): Flow {
-  let mapping = EMPTY;
-  for (const [key, value] of entries) mapping = mapping.set(key, new Cell(value, false));
-  return new Flow(mapping, state.clock, false);
+/**
+ * A Flow holding `entries` (a new Context with entries): the mapping is
+ * built once, last entry of a key wins. `check` vets each entry first (it
+ * throws on one that is not a `[key, value]` pair); the pair is read as
+ * `new Map(entries)` reads it, `entry[0]` and `entry[1]`.
+ */
+export function flowOf(entries: Iterable<unknown>, check: (entry: unknown) => void): Flow {
+  const keys: HamtKey[] = [];
+  const cells: Cell[] = [];
+  for (const entry of entries) {
+    check(entry);
+    keys.push((entry as readonly [HamtKey])[0]);
+    cells.push(new Cell((entry as readonly unknown[])[1], false));
+  }
+  return new Flow(Hamt.of(keys, cells), state.clock, false);
 }
 
 /**

@@ -236,6 +236,34 @@ test('iteration order depends only on the hashes, not on the order of insertion'
   );
 });
 
+test('Hamt.of builds the trie that setting its pairs one by one builds (repeated keys: the last wins)', () => {
+  const pairs = fc
+    .array(fc.oneof(tinyHash, sharedLow25, sharedLow10, fullWidth), { minLength: 1, maxLength: 48, size: 'max' })
+    .chain((hashes) =>
+      fc.tuple(
+        fc.constant(hashes),
+        fc.array(fc.tuple(fc.nat(hashes.length - 1), fc.nat(VALUES.length - 1)), { maxLength: 64, size: 'max' }),
+      ),
+    );
+  fc.assert(
+    fc.property(pairs, ([hashes, picks]) => {
+      const pool = makePool(hashes);
+      const keys = picks.map(([key]) => pool[key] as HashKey);
+      const values = picks.map(([, value]) => VALUES[value]);
+      let oneByOne: Map_ = Hamt.empty();
+      keys.forEach((key, i) => {
+        oneByOne = oneByOne.set(key, values[i]);
+      });
+      const built: Map_ = Hamt.of(keys, values);
+      __checkInvariants(built);
+      assert.equal(__dump(built), __dump(oneByOne));
+      assertSameLookups(built, new Map([...oneByOne]), pool);
+      assert.deepEqual([...built.entries()], [...oneByOne.entries()]);
+    }),
+    { seed: TEST_SEED, numRuns: 400 },
+  );
+});
+
 test('set returns the same map when the key already holds that very value (Object.is)', () => {
   const k = new HashKey(7, 'k');
   const object = {};
