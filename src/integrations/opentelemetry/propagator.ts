@@ -23,7 +23,7 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from '@opentelemetry/api';
-import type { ContextVar } from '../../context-var.ts';
+import type { ContextVar } from '../../index.ts';
 import { readBaggage } from '../propagation/baggage.ts';
 import { type ArrivedEntry, arrivedEntries, oneHeader, outgoingHeader } from '../propagation/wire.ts';
 

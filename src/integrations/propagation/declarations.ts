@@ -8,7 +8,7 @@
  */
 import { repr } from '../../brand.ts';
 import { readOptions } from '../../checks.ts';
-import { ContextVar } from '../../context-var.ts';
+import { ContextVar } from '../../index.ts';
 import { errorClass } from '../../errors.ts';
 import { isBaggageKey } from './baggage.ts';
 

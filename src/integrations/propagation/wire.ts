@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ContextVar } from '../../context-var.ts';
+import type { ContextVar } from '../../index.ts';
 import { baggageMember, baggageMembers, MAX_BAGGAGE_LENGTH, MAX_BAGGAGE_MEMBERS, readBaggage } from './baggage.ts';
 import { BaggageEntryError, type Declaration, declarationOf, declarations, report } from './declarations.ts';
 
