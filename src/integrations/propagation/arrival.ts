@@ -36,6 +36,9 @@ export function runWithEntries<A extends unknown[], R>(
 
 /** Sets each of `entries` in the running frame, then calls `fn(...args)`: a function of its own, so no call makes a closure. */
 function enterThenCall<A extends unknown[], R>(entries: readonly ContextEntry[], fn: (...args: A) => R, args: A): R {
-  for (const [variable, value] of entries) variable.set(value);
+  for (let index = 0; index < entries.length; index++) {
+    const entry = entries[index] as ContextEntry;
+    entry[0].set(entry[1]);
+  }
   return fn(...args);
 }

@@ -205,9 +205,17 @@ export function declarationOf(key: string): Declaration | undefined {
   return byKey.get(key);
 }
 
-/** Every declaration, in the order they were made. */
-export function declarations(): IterableIterator<Declaration> {
-  return byKey.values();
+let listed: readonly Declaration[] = [];
+
+/**
+ * Every declaration, in the order they were made: an array kept until the
+ * next declaration, so that `inject` walks it without an iterator per call.
+ * Declarations are only ever added, so a size that changed means one was
+ * (here or by another copy of the library).
+ */
+export function declarations(): readonly Declaration[] {
+  if (listed.length !== byKey.size) listed = [...byKey.values()];
+  return listed;
 }
 
 /** Whether `variable` is propagated. */
