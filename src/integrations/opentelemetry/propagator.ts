@@ -25,7 +25,7 @@ import {
 } from '@opentelemetry/api';
 import type { ContextVar } from '../../index.ts';
 import { readBaggage } from '../propagation/baggage.ts';
-import { declarationOf } from '../propagation/declarations.ts';
+import { anyDeclared, declarationOf } from '../propagation/declarations.ts';
 import { type ArrivedEntry, addArrived, oneHeader, outgoingHeader } from '../propagation/wire.ts';
 
 /**
@@ -53,6 +53,8 @@ export function arrivedValues(
   context: OtelContext,
   active: ContextVar<OtelContext>,
 ): readonly ArrivedEntry[] | undefined {
+  // Without a declaration no extract left values: the context is not even asked.
+  if (!anyDeclared()) return undefined;
   const arrived = valuesIn(context);
   return arrived === undefined || arrived === valuesIn(active.get()) ? undefined : arrived;
 }

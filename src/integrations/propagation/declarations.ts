@@ -218,6 +218,11 @@ export function declarations(): readonly Declaration[] {
   return listed;
 }
 
+/** Whether any variable is propagated (then, and only then, can values arrive). */
+export function anyDeclared(): boolean {
+  return byKey.size !== 0;
+}
+
 /** Whether `variable` is propagated. */
 export function isPropagated(variable: ContextVar<unknown>): boolean {
   return byVariable.has(variable);
