@@ -24,7 +24,7 @@ import {
   type TextMapSetter,
 } from '@opentelemetry/api';
 import type { ContextVar } from '../../index.ts';
-import { readBaggage } from '../propagation/baggage.ts';
+import { baggageKey, readBaggage } from '../propagation/baggage.ts';
 import { anyDeclared, declarationOf } from '../propagation/declarations.ts';
 import { type ArrivedEntry, addArrived, oneHeader, outgoingHeader } from '../propagation/wire.ts';
 
@@ -66,17 +66,16 @@ interface Extracted {
   readonly arrived: Array<[ContextVar<unknown>, unknown]>;
 }
 
-/** Every key is wanted: OpenTelemetry's baggage holds them all. */
-function anyKey(key: string): string {
-  return key;
-}
-
-/** Records one member in the baggage entries and, for a declared key, decodes it for the variables. */
-function addEntry(read: Extracted, _selected: string, key: string, value: string): void {
+/**
+ * Records one member in the baggage entries (every key: OpenTelemetry's
+ * baggage holds them all) and, for a declared key, decodes it for the
+ * variables.
+ */
+function addEntry(read: Extracted, key: string, value: string): void {
   read.entries[key] = { value };
   read.count++;
   const declaration = declarationOf(key);
-  if (declaration !== undefined) addArrived(read.arrived, declaration, key, value);
+  if (declaration !== undefined) addArrived(read.arrived, declaration, value);
 }
 
 /**
@@ -147,7 +146,7 @@ export class ContextVarPropagator implements TextMapPropagator {
     const header = oneHeader(getter.get(carrier, BAGGAGE));
     if (header === undefined || header === '') return context;
     const read: Extracted = { entries: Object.create(null), count: 0, arrived: [] };
-    readBaggage(header, read, anyKey, addEntry);
+    readBaggage(header, read, baggageKey, addEntry);
     if (read.count === 0) return context;
     const withBaggage = propagation.setBaggage(context, propagation.createBaggage(read.entries));
     const arrived = read.arrived;

@@ -73,27 +73,36 @@ function isValueOctet(code: number): boolean {
 }
 
 /**
+ * A key as a member holds it (`text` from `from` to `to`, trimmed, not
+ * empty), percent-decoded; undefined when its encoding is malformed.
+ */
+export function baggageKey(text: string, from: number, to: number): string | undefined {
+  const key = percentDecoded(text.slice(from, to));
+  return key === '' ? undefined : key;
+}
+
+/**
  * For each well-formed member of `header` within the limits, in order:
- * `select(key)` (the key trimmed and percent-decoded) says whether its value
- * is wanted, and `visit(state, selected, key, value)` receives the
- * percent-decoded value of each wanted one (properties dropped). The value
- * of a member `select` does not want is neither checked nor decoded.
- * Members without `=` before their properties, with an empty or malformed
- * key or a malformed value are skipped (they still count towards the member
- * limit).
+ * `select(text, from, to)`, given where the member's key is (trimmed, not
+ * empty; {@link baggageKey} reads it), says whether its value is wanted, and
+ * `visit(state, selected, value)` receives the percent-decoded value of each
+ * wanted one (properties dropped). The value of a member `select` does not
+ * want is neither checked nor decoded. Members without `=` before their
+ * properties, with an empty or malformed key or a malformed value are
+ * skipped (they still count towards the member limit).
  *
- * The scan allocates only the strings it hands out (a key, a value), and
- * decodes only text that holds a `%`. The next `=` and `;` are searched once
- * and kept until the scan passes them, so a header of many members without
- * either (`,,,,`) is still read in linear time. `select` and `visit` are
- * plain functions and `state` their shared data, so that a call makes no
- * closure.
+ * The scan allocates only the strings it hands out, and decodes only text
+ * that holds a `%`; a selector may match keys where they are, without a
+ * string per key. The next `=` and `;` are searched once and kept until the
+ * scan passes them, so a header of many members without either (`,,,,`) is
+ * still read in linear time. `select` and `visit` are plain functions and
+ * `state` their shared data, so that a call makes no closure.
  */
 export function readBaggage<S, T>(
   header: string,
   state: S,
-  select: (key: string) => T | undefined,
-  visit: (state: S, selected: T, key: string, value: string) => void,
+  select: (text: string, from: number, to: number) => T | undefined,
+  visit: (state: S, selected: T, value: string) => void,
 ): void {
   const text = bounded(header);
   const length = text.length;
@@ -120,9 +129,7 @@ export function readBaggage<S, T>(
     while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
     start = next;
     if (from === to) continue;
-    const key = percentDecoded(text.slice(from, to));
-    if (key === undefined || key === '') continue;
-    const selected = select(key);
+    const selected = select(text, from, to);
     if (selected === undefined) continue;
     from = equals + 1;
     to = valueEnd;
@@ -140,7 +147,7 @@ export function readBaggage<S, T>(
     }
     if (!valid) continue;
     const value = percent ? decodedOrUndefined(text.slice(from, to)) : text.slice(from, to);
-    if (value !== undefined) visit(state, selected, key, value);
+    if (value !== undefined) visit(state, selected, value);
   }
 }
 

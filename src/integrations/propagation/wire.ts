@@ -5,7 +5,14 @@
  * @module
  */
 import type { ContextVar } from '../../index.ts';
-import { baggageMember, baggageMembers, MAX_BAGGAGE_LENGTH, MAX_BAGGAGE_MEMBERS, readBaggage } from './baggage.ts';
+import {
+  baggageKey,
+  baggageMember,
+  baggageMembers,
+  MAX_BAGGAGE_LENGTH,
+  MAX_BAGGAGE_MEMBERS,
+  readBaggage,
+} from './baggage.ts';
 import { BaggageEntryError, type Declaration, declarationOf, declarations, report } from './declarations.ts';
 
 /**
@@ -38,20 +45,41 @@ export type ArrivedEntry = readonly [ContextVar<unknown>, unknown];
 export function arrivedEntries(header: string | undefined): ArrivedEntry[] {
   const found: Array<[ContextVar<unknown>, unknown]> = [];
   if (header === undefined || header === '') return found;
-  readBaggage(header, found, declarationOf, addArrived);
+  readBaggage(header, found, declaredAt, addArrived);
   return found;
+}
+
+/** Up to this many declarations, a key is matched where it is in the header rather than sliced and hashed. */
+const MATCHED_IN_PLACE = 8;
+
+/** Whether `text` holds a '%' between `from` and `to` (a key: a few characters). */
+function holdsPercent(text: string, from: number, to: number): boolean {
+  for (let at = from; at < to; at++) if (text.charCodeAt(at) === 0x25) return true;
+  return false;
+}
+
+/** The declaration of the key `text` holds from `from` to `to`, if any. */
+function declaredAt(text: string, from: number, to: number): Declaration | undefined {
+  const list = declarations();
+  // A declared key is a token without '%': one written percent-encoded ('%74enant') is decoded first.
+  if (list.length <= MATCHED_IN_PLACE && !holdsPercent(text, from, to)) {
+    const width = to - from;
+    for (let index = 0; index < list.length; index++) {
+      const declaration = list[index] as Declaration;
+      if (declaration.key.length === width && text.startsWith(declaration.key, from)) return declaration;
+    }
+    return undefined;
+  }
+  const key = baggageKey(text, from, to);
+  return key === undefined ? undefined : declarationOf(key);
 }
 
 /**
  * Decodes `text` by `declaration`'s codec into `found` (replacing an
  * earlier entry of the same variable), or reports why it could not.
  */
-export function addArrived(
-  found: Array<[ContextVar<unknown>, unknown]>,
-  declaration: Declaration,
-  key: string,
-  text: string,
-): void {
+export function addArrived(found: Array<[ContextVar<unknown>, unknown]>, declaration: Declaration, text: string): void {
+  const key = declaration.key;
   let value: unknown;
   try {
     value = declaration.codec.decode(text);
