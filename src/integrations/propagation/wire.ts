@@ -58,17 +58,27 @@ function holdsPercent(text: string, from: number, to: number): boolean {
   return false;
 }
 
-/** The declaration of the key `text` holds from `from` to `to`, if any. */
+/** Whether `text` holds exactly `key` between `from` and `to`. */
+function holdsKey(text: string, from: number, to: number, key: string): boolean {
+  if (key.length !== to - from) return false;
+  for (let at = 0; at < key.length; at++) if (text.charCodeAt(from + at) !== key.charCodeAt(at)) return false;
+  return true;
+}
+
+/**
+ * The declaration of the key `text` holds from `from` to `to`, if any. A
+ * declared key is a token without '%', so a key that matches one as it is
+ * needs no decoding; one written percent-encoded ('%74enant') is decoded
+ * and looked up.
+ */
 function declaredAt(text: string, from: number, to: number): Declaration | undefined {
   const list = declarations();
-  // A declared key is a token without '%': one written percent-encoded ('%74enant') is decoded first.
-  if (list.length <= MATCHED_IN_PLACE && !holdsPercent(text, from, to)) {
-    const width = to - from;
+  if (list.length <= MATCHED_IN_PLACE) {
     for (let index = 0; index < list.length; index++) {
       const declaration = list[index] as Declaration;
-      if (declaration.key.length === width && text.startsWith(declaration.key, from)) return declaration;
+      if (holdsKey(text, from, to, declaration.key)) return declaration;
     }
-    return undefined;
+    if (!holdsPercent(text, from, to)) return undefined;
   }
   const key = baggageKey(text, from, to);
   return key === undefined ? undefined : declarationOf(key);
