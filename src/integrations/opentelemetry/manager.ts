@@ -74,6 +74,11 @@ class Attachment implements ContextAttachment {
 
 type Listener = (...args: unknown[]) => unknown;
 
+/** `fn.apply(thisArg, args)`: a function of its own, so that a `with` given a `this` makes no closure. */
+function callWithThis<A extends unknown[], R>(fn: (...args: A) => R, thisArg: unknown, args: A): R {
+  return fn.apply(thisArg, args);
+}
+
 let managersCreated = 0;
 
 /**
@@ -148,11 +153,15 @@ export class ContextVarContextManager implements ContextManager {
     thisArg?: ThisParameterType<F>,
     ...args: A
   ): ReturnType<F> {
-    const call = thisArg === undefined ? fn : (...callArgs: A) => fn.apply(thisArg, callArgs);
+    const variable = this.#variable;
     // An incoming request's first `with`: its propagated values enter in the same frame (propagator.ts).
-    const arrived = arrivedValues(context, this.#variable);
-    if (arrived !== undefined) return runWithEntries([[this.#variable, context], ...arrived], call, args);
-    return this.#variable.run(context, call, ...args);
+    const arrived = arrivedValues(context, variable);
+    if (arrived !== undefined) {
+      return runWithEntries([[variable, context], ...arrived], callWithThis<A, ReturnType<F>>, [fn, thisArg, args]);
+    }
+    // The common calls (no `this`, no arguments: startActiveSpan's) neither spread nor wrap.
+    if (thisArg !== undefined) return variable.run(context, callWithThis<A, ReturnType<F>>, fn, thisArg, args);
+    return args.length === 0 ? variable.run(context, fn as () => ReturnType<F>) : variable.run(context, fn, ...args);
   }
 
   /**

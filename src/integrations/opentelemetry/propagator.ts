@@ -23,9 +23,10 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from '@opentelemetry/api';
-import type { ContextVar } from '../../context-var.ts';
-import { readBaggage } from '../propagation/baggage.ts';
-import { type ArrivedEntry, arrivedEntries, oneHeader, outgoingHeader } from '../propagation/wire.ts';
+import type { ContextVar } from '../../index.ts';
+import { baggageKey, readBaggage } from '../propagation/baggage.ts';
+import { anyDeclared, declarationOf } from '../propagation/declarations.ts';
+import { type ArrivedEntry, addArrived, oneHeader, outgoingHeader } from '../propagation/wire.ts';
 
 /**
  * The key of the OpenTelemetry context under which
@@ -52,8 +53,29 @@ export function arrivedValues(
   context: OtelContext,
   active: ContextVar<OtelContext>,
 ): readonly ArrivedEntry[] | undefined {
+  // Without a declaration no extract left values: the context is not even asked.
+  if (!anyDeclared()) return undefined;
   const arrived = valuesIn(context);
   return arrived === undefined || arrived === valuesIn(active.get()) ? undefined : arrived;
+}
+
+/** What one pass over a `baggage` header gathers: every entry for the baggage, the declared ones decoded. */
+interface Extracted {
+  readonly entries: Record<string, { value: string }>;
+  count: number;
+  readonly arrived: Array<[ContextVar<unknown>, unknown]>;
+}
+
+/**
+ * Records one member in the baggage entries (every key: OpenTelemetry's
+ * baggage holds them all) and, for a declared key, decodes it for the
+ * variables.
+ */
+function addEntry(read: Extracted, key: string, value: string): void {
+  read.entries[key] = { value };
+  read.count++;
+  const declaration = declarationOf(key);
+  if (declaration !== undefined) addArrived(read.arrived, declaration, value);
 }
 
 /**
@@ -123,15 +145,11 @@ export class ContextVarPropagator implements TextMapPropagator {
   extract(context: OtelContext, carrier: unknown, getter: TextMapGetter): OtelContext {
     const header = oneHeader(getter.get(carrier, BAGGAGE));
     if (header === undefined || header === '') return context;
-    const entries: Record<string, { value: string }> = Object.create(null);
-    let count = 0;
-    readBaggage(header, (key, value) => {
-      entries[key] = { value };
-      count++;
-    });
-    if (count === 0) return context;
-    const withBaggage = propagation.setBaggage(context, propagation.createBaggage(entries));
-    const arrived = arrivedEntries(header);
+    const read: Extracted = { entries: Object.create(null), count: 0, arrived: [] };
+    readBaggage(header, read, baggageKey, addEntry);
+    if (read.count === 0) return context;
+    const withBaggage = propagation.setBaggage(context, propagation.createBaggage(read.entries));
+    const arrived = read.arrived;
     return arrived.length === 0 ? withBaggage : withBaggage.setValue(PROPAGATED_VALUES, arrived);
   }
 

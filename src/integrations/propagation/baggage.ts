@@ -50,6 +50,11 @@ function trimmed(text: string): string {
 /** `text` percent-decoded, or undefined when the encoding is malformed. */
 function percentDecoded(text: string): string | undefined {
   if (!text.includes('%')) return text;
+  return decodedOrUndefined(text);
+}
+
+/** `decodeURIComponent(text)`, or undefined where it throws (bad or truncated `%XX`, invalid UTF-8). */
+function decodedOrUndefined(text: string): string | undefined {
   try {
     return decodeURIComponent(text);
   } catch {
@@ -68,15 +73,37 @@ function isValueOctet(code: number): boolean {
 }
 
 /**
- * Calls `visit(key, value)` for each well-formed member of `header` within
- * the limits, in order: the key and value percent-decoded, properties
- * dropped. Members without `=` before their properties, with an empty key or
- * a malformed value are skipped (they still count towards the member
- * limit). The next `=` and `;` are searched once and kept until the scan
- * passes them, so a header of many members without either (`,,,,`) is still
- * read in linear time.
+ * A key as a member holds it (`text` from `from` to `to`, trimmed, not
+ * empty), percent-decoded; undefined when its encoding is malformed.
  */
-export function readBaggage(header: string, visit: (key: string, value: string) => void): void {
+export function baggageKey(text: string, from: number, to: number): string | undefined {
+  const key = percentDecoded(text.slice(from, to));
+  return key === '' ? undefined : key;
+}
+
+/**
+ * For each well-formed member of `header` within the limits, in order:
+ * `select(text, from, to)`, given where the member's key is (trimmed, not
+ * empty; {@link baggageKey} reads it), says whether its value is wanted, and
+ * `visit(state, selected, value)` receives the percent-decoded value of each
+ * wanted one (properties dropped). The value of a member `select` does not
+ * want is neither checked nor decoded. Members without `=` before their
+ * properties, with an empty or malformed key or a malformed value are
+ * skipped (they still count towards the member limit).
+ *
+ * The scan allocates only the strings it hands out, and decodes only text
+ * that holds a `%`; a selector may match keys where they are, without a
+ * string per key. The next `=` and `;` are searched once and kept until the
+ * scan passes them, so a header of many members without either (`,,,,`) is
+ * still read in linear time. `select` and `visit` are plain functions and
+ * `state` their shared data, so that a call makes no closure.
+ */
+export function readBaggage<S, T>(
+  header: string,
+  state: S,
+  select: (text: string, from: number, to: number) => T | undefined,
+  visit: (state: S, selected: T, value: string) => void,
+): void {
   const text = bounded(header);
   const length = text.length;
   let members = 0;
@@ -95,18 +122,32 @@ export function readBaggage(header: string, visit: (key: string, value: string) 
       continue;
     }
     members++;
-    const key = percentDecoded(trimmed(text.slice(start, equals)));
-    if (key !== undefined && key !== '') {
-      let from = equals + 1;
-      let to = valueEnd;
-      while (from < to && isSpace(text.charCodeAt(from))) from++;
-      while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
-      let valid = true;
-      for (let at = from; at < to && valid; at++) valid = isValueOctet(text.charCodeAt(at));
-      const value = valid ? percentDecoded(text.slice(from, to)) : undefined;
-      if (value !== undefined) visit(key, value);
+    const next = end + 1;
+    let from = start;
+    let to = equals;
+    while (from < to && isSpace(text.charCodeAt(from))) from++;
+    while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
+    start = next;
+    if (from === to) continue;
+    const selected = select(text, from, to);
+    if (selected === undefined) continue;
+    from = equals + 1;
+    to = valueEnd;
+    while (from < to && isSpace(text.charCodeAt(from))) from++;
+    while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
+    let valid = true;
+    let percent = false;
+    for (let at = from; at < to; at++) {
+      const code = text.charCodeAt(at);
+      if (!isValueOctet(code)) {
+        valid = false;
+        break;
+      }
+      if (code === 0x25) percent = true;
     }
-    start = end + 1;
+    if (!valid) continue;
+    const value = percent ? decodedOrUndefined(text.slice(from, to)) : text.slice(from, to);
+    if (value !== undefined) visit(state, selected, value);
   }
 }
 
@@ -136,7 +177,30 @@ export function baggageMembers(header: string): Array<readonly [key: string | un
   return members;
 }
 
-/** A member `key=value` with the value percent-encoded (encodeURIComponent writes only baggage-octets). */
+/**
+ * A member `key=value` with the value percent-encoded (encodeURIComponent
+ * writes only baggage-octets). Throws URIError for a lone surrogate, as
+ * encodeURIComponent does.
+ */
 export function baggageMember(key: string, value: string): string {
-  return `${key}=${encodeURIComponent(value)}`;
+  return `${key}=${isUnreserved(value) ? value : encodeURIComponent(value)}`;
+}
+
+/** 1 at the ASCII codes encodeURIComponent does not escape. */
+const UNRESERVED = new Uint8Array(0x80);
+for (const character of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()") {
+  UNRESERVED[character.charCodeAt(0)] = 1;
+}
+
+/**
+ * Whether encodeURIComponent leaves `text` as it is: only letters, digits
+ * and `-_.!~*'()`. Most values (ids, names, numbers) are, and a scan costs
+ * less than the call.
+ */
+function isUnreserved(text: string): boolean {
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code >= 0x80 || UNRESERVED[code] !== 1) return false;
+  }
+  return true;
 }

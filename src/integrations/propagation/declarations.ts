@@ -8,7 +8,7 @@
  */
 import { repr } from '../../brand.ts';
 import { readOptions } from '../../checks.ts';
-import { ContextVar } from '../../context-var.ts';
+import { ContextVar } from '../../index.ts';
 import { errorClass } from '../../errors.ts';
 import { isBaggageKey } from './baggage.ts';
 
@@ -205,9 +205,22 @@ export function declarationOf(key: string): Declaration | undefined {
   return byKey.get(key);
 }
 
-/** Every declaration, in the order they were made. */
-export function declarations(): IterableIterator<Declaration> {
-  return byKey.values();
+let listed: readonly Declaration[] = [];
+
+/**
+ * Every declaration, in the order they were made: an array kept until the
+ * next declaration, so that `inject` walks it without an iterator per call.
+ * Declarations are only ever added, so a size that changed means one was
+ * (here or by another copy of the library).
+ */
+export function declarations(): readonly Declaration[] {
+  if (listed.length !== byKey.size) listed = [...byKey.values()];
+  return listed;
+}
+
+/** Whether any variable is propagated (then, and only then, can values arrive). */
+export function anyDeclared(): boolean {
+  return byKey.size !== 0;
 }
 
 /** Whether `variable` is propagated. */

@@ -70,6 +70,18 @@ describe('ContextVarPropagator with ContextVarContextManager', () => {
     assert.equal(tenant.get('-'), '-');
   });
 
+  test('with() over an extracted context forwards this and the arguments, and enters the values once', () => {
+    const extracted = propagator.extract(ROOT_CONTEXT, { baggage: 'tenant=acme,seats=2' }, defaultTextMapGetter);
+    function handle(this: { prefix: string }, a: number, b: number): string {
+      return `${this.prefix} ${tenant.get()} ${seats.get() + a + b} ${manager.active() === extracted}`;
+    }
+    assert.equal(context.with(extracted, handle, { prefix: 'got' }, 3, 4), 'got acme 9 true');
+    assert.equal(
+      context.with(extracted, (a: number) => `${tenant.get()} ${a}`, undefined, 1),
+      'acme 1',
+    );
+  });
+
   test('a nested with() over a derived context leaves what the handler set since', () => {
     const extracted = propagator.extract(ROOT_CONTEXT, { baggage: 'tenant=acme' }, defaultTextMapGetter);
     const span = trace.wrapSpanContext({ traceId: '1'.repeat(32), spanId: '2'.repeat(16), traceFlags: 1 });

@@ -254,6 +254,14 @@ describe('extract', () => {
     assert.deepEqual(seen, [' second ', 1, 'none']);
   });
 
+  test('reads a key as it decodes: a percent-encoded key is the declared one, a prefix or a longer key is not', () => {
+    const seen = extract({ baggage: 'ten%61nt=encoded,tenan=short,tenants=long,use%=bad,%75ser=5' }, () => [
+      tenant.get('-'),
+      user.get(-1),
+    ]);
+    assert.deepEqual(seen, ['encoded', 5]);
+  });
+
   test('a value the codec refuses is dropped and reported; the request goes on', () => {
     errors.length = 0;
     const seen = extract({ baggage: 'user=abc,tenant=t,flags=%7Bnot%20json' }, () => [
