@@ -33,7 +33,7 @@ type Resource = Record<symbol, unknown>;
  * hook for the displaced callback's async id), as on AsyncContextFrame
  * runtimes, at any depth.
  *
- * The hook is enabled at the first such `enter` and stays on: enabling costs
+ * The hooks are enabled at the first such `enter` and stay on: enabling costs
  * microseconds, and Node already runs a promise `after` step for every
  * reaction once AsyncLocalStorage is in use (docs/performance.md measures it).
  */
@@ -46,8 +46,12 @@ export function createAsyncHooksStorage(
   const boundary = callbackBoundary(resourceStore, hooks);
   // The resource whose store the innermost open `run` will restore.
   let runResource: object | undefined;
-  // The open runs, three slots each: the resource, its store before, the runResource before.
-  const runs: unknown[] = [];
+  // The open runs, innermost at depth - 1: each one's resource, that resource's store before, and
+  // runResource before (emptied at close: they keep nothing alive).
+  let depth = 0;
+  const runResources: (Resource | undefined)[] = [];
+  const runStores: unknown[] = [];
+  const outerRuns: (object | undefined)[] = [];
   // Whether `als` has installed its async hooks (its first enterWith does; nothing disables them).
   let enabled = false;
 
@@ -73,17 +77,20 @@ export function createAsyncHooksStorage(
     // resource, put the old one back after.
     open(scope) {
       const resource = executionAsyncResource() as Resource;
-      const mark = runs.length;
-      runs.push(resource, resource[resourceStore], runResource);
+      const mark = depth++;
+      runResources[mark] = resource;
+      runStores[mark] = resource[resourceStore];
+      outerRuns[mark] = runResource;
       runResource = resource;
       write(resource, scope);
       return mark;
     },
     close(mark) {
-      while (runs.length > mark) {
-        runResource = runs.pop() as object | undefined;
-        const store = runs.pop();
-        (runs.pop() as Resource)[resourceStore] = store;
+      while (depth > mark) {
+        const at = --depth;
+        (runResources[at] as Resource)[resourceStore] = runStores[at];
+        runResource = outerRuns[at];
+        runResources[at] = runStores[at] = outerRuns[at] = undefined;
       }
     },
   };
@@ -113,8 +120,15 @@ function callbackBoundary(resourceStore: symbol, hooks: typeof AsyncHooks): { di
   const nested = new Map<Resource, Displaced>();
   // Calls of a displaced resource made while its callback runs, innermost last, each with the store the call it interrupted had.
   const reentered: { readonly asyncId: number; readonly resource: Resource; readonly outer: unknown }[] = [];
-  const callbackEdges = hooks.createHook({ before: reenter, after: restoreAfter });
+  // Two hooks: every callback's end, once anything was displaced; and its
+  // start, only once an AsyncResource was (its runInAsyncScope is how a
+  // resource calls back inside its own callback; a timer, a promise or a
+  // native handle never does). A `before` on every callback costs a
+  // setImmediate chain about a tenth more (docs/performance.md).
+  const ends = hooks.createHook({ after: restoreAfter });
+  const starts = hooks.createHook({ before: reenter });
   let watching = false;
+  let watchingStarts = false;
 
   /** A callback starts: when its resource is displaced, its callback is running already and this is a call inside it. */
   function reenter(asyncId: number): void {
@@ -178,8 +192,12 @@ function callbackBoundary(resourceStore: symbol, hooks: typeof AsyncHooks): { di
       }
       if (asyncId <= 1) queueMicrotask(restoreAll);
       if (!watching) {
-        callbackEdges.enable();
+        ends.enable();
         watching = true;
+      }
+      if (!watchingStarts && resource instanceof hooks.AsyncResource) {
+        starts.enable();
+        watchingStarts = true;
       }
     },
   };
