@@ -461,12 +461,7 @@ export function enterValue(key: HamtKey, value: unknown): number {
   return shared.open(new Scope(fullMapping(scope), scope.flow, scope.open, key, value, runOf(scope)));
 }
 
-/** Makes `scope` current until {@link leave}; returns the mark `leave` takes. */
-export function enterScope(scope: Scope): number {
-  return shared.open(scope);
-}
-
-/** Ends what {@link enterValue} or {@link enterScope} began: the caller's scope is current again. */
+/** Ends what {@link enterValue} began: the caller's scope is current again. */
 export function leave(mark: number): void {
   shared.close(mark);
 }
@@ -478,15 +473,5 @@ export function runInScope<A extends unknown[], R>(scope: Scope, fn: (...args: A
     return fn(...args);
   } finally {
     shared.close(mark);
-  }
-}
-
-/** Calls `fn(...args)` in `flow` (Context.run's steps, for callers that need no frame of their own). */
-export function runInFlow<A extends unknown[], R>(flow: Flow, fn: (...args: A) => R, args: A): R {
-  const mark = enterFlow(flow);
-  try {
-    return fn(...args);
-  } finally {
-    leaveFlow(flow, mark);
   }
 }

@@ -46,12 +46,8 @@ export function createAsyncHooksStorage(
   const boundary = callbackBoundary(resourceStore, hooks);
   // The resource whose store the innermost open `run` will restore.
   let runResource: object | undefined;
-  // The open runs, innermost at depth - 1: each one's resource, that resource's store before, and
-  // runResource before (emptied at close: they keep nothing alive).
-  let depth = 0;
-  const runResources: (Resource | undefined)[] = [];
-  const runStores: unknown[] = [];
-  const outerRuns: (object | undefined)[] = [];
+  // The open runs, three slots each: the resource, its store before, the runResource before.
+  const runs: unknown[] = [];
   // Whether `als` has installed its async hooks (its first enterWith does; nothing disables them).
   let enabled = false;
 
@@ -77,20 +73,17 @@ export function createAsyncHooksStorage(
     // resource, put the old one back after.
     open(scope) {
       const resource = executionAsyncResource() as Resource;
-      const mark = depth++;
-      runResources[mark] = resource;
-      runStores[mark] = resource[resourceStore];
-      outerRuns[mark] = runResource;
+      const mark = runs.length;
+      runs.push(resource, resource[resourceStore], runResource);
       runResource = resource;
       write(resource, scope);
       return mark;
     },
     close(mark) {
-      while (depth > mark) {
-        const at = --depth;
-        (runResources[at] as Resource)[resourceStore] = runStores[at];
-        runResource = outerRuns[at];
-        runResources[at] = runStores[at] = outerRuns[at] = undefined;
+      while (runs.length > mark) {
+        runResource = runs.pop() as object | undefined;
+        const store = runs.pop();
+        (runs.pop() as Resource)[resourceStore] = store;
       }
     },
   };
