@@ -15,10 +15,12 @@ import {
   enterValue,
   leave,
   NO_VALUE,
+  quick,
   type SetRecord,
   setValue,
   undo,
   runLeft,
+  valueScope,
 } from './scope.ts';
 import { MISSING, type TokenMissing } from './token-missing.ts';
 
@@ -206,7 +208,8 @@ export class ContextVar<T> {
   run<A extends unknown[], R>(value: T, fn: (...args: A) => R, ...args: A): R;
   run(value: T, fn: (...args: unknown[]) => unknown, ...args: unknown[]): unknown {
     if (typeof fn !== 'function') assertFunction(fn, `${this}.run`);
-    // fn is called here, not in a helper: a run adds one frame, as als.run does.
+    if (quick?.shallow()) return quick.run(valueScope(this, value), fn, args);
+    // Deeper, fn is called here, not in a helper: a run adds one frame, as als.run does.
     const mark = enterValue(this, value);
     try {
       return fn(...args);

@@ -16,8 +16,10 @@ import {
   enterFlow,
   flowOf,
   type Flow,
-  leaveFlow,
+  flowScope,
+  leave,
   NO_VALUE,
+  quick,
   recordedEntries,
   recordedValue,
   recordedValues,
@@ -51,6 +53,17 @@ export type ContextEntry<T = unknown> = readonly [ContextVar<T>, T];
 function checkEntry(entry: unknown): void {
   if (typeof entry !== 'object' || entry === null) throw expected('new Context', '[ContextVar, value] pairs', entry);
   assertContextVar((entry as readonly unknown[])[0], 'new Context');
+}
+
+/** `Context.run`'s quick run (see scope.ts's `quick`): `flow` is running while fn is. */
+function runQuickly<A extends unknown[], R>(flow: Flow, fn: (...args: A) => R, args: A): R {
+  const entry = flowScope(flow);
+  flow.running = true;
+  try {
+    return (quick as NonNullable<typeof quick>).run(entry, fn, args);
+  } finally {
+    flow.running = false;
+  }
 }
 
 /**
@@ -135,12 +148,14 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
         `cannot enter ${String(this)}: it is already running on this stack; run ctx.copy() instead`,
       );
     }
-    // fn is called here, not in a helper: a run adds one frame, as als.run does.
+    if (quick?.shallow()) return runQuickly(flow, fn, args);
+    // Deeper, fn is called here, not in a helper: a run adds one frame, as als.run does.
     const mark = enterFlow(flow);
     try {
       return fn(...args);
     } finally {
-      leaveFlow(flow, mark);
+      flow.running = false;
+      leave(mark);
     }
   }
 

@@ -430,38 +430,51 @@ export function* recordedValues(flow: Flow): Generator<unknown> {
 }
 
 /**
- * Makes `flow` current for `Context.run` (S4): its settled mapping is
- * current and its writes are recorded in it. Returns the mark
- * {@link leaveFlow} takes; the caller checks re-entry and calls fn between
- * the two in its own frame (a run adds no frame of the library's).
+ * The scope `Context.run` enters for `flow` (S4): its settled mapping, and
+ * its writes are recorded in it. The caller checks re-entry, marks the flow
+ * running, and calls fn in it, quickly ({@link quick}) or between
+ * {@link enterFlow} and {@link leave}, in its own frame.
  */
-export function enterFlow(flow: Flow): number {
+export function flowScope(flow: Flow): Scope {
   const mapping = settle(flow);
   let entry = flow.entry;
   if (entry === null || entry.mapping !== mapping) entry = new Scope(mapping, flow, false, null, undefined, null);
   flow.entry = entry;
-  const mark = shared.open(entry);
+  return entry;
+}
+
+/**
+ * The scope `ContextVar.run` enters (S8: the one code path of
+ * ContextVar.run and AsyncContext.Variable.run): the current one with
+ * `key` at `value`, in the current flow; nothing is recorded in the flow.
+ */
+export function valueScope(key: HamtKey, value: unknown): Scope {
+  const scope = currentScope();
+  return new Scope(fullMapping(scope), scope.flow, scope.open, key, value, runOf(scope));
+}
+
+/**
+ * The runtime's cheaper run for a call few runs enclose (one frame instead
+ * of two where the store lives in AsyncContextFrames), if it has one: a run
+ * takes it when `quick.shallow()`, else brackets fn with {@link enterValue}
+ * or {@link enterFlow} and {@link leave} in its own frame (runs nest as
+ * deep as `als.run`).
+ */
+export const quick: ScopeStorage['quick'] = shared.quick;
+
+/** Makes {@link valueScope} current until {@link leave}; returns the mark `leave` takes. */
+export function enterValue(key: HamtKey, value: unknown): number {
+  return shared.open(valueScope(key, value));
+}
+
+/** Makes {@link flowScope} current, `flow` running, until {@link leave}; returns the mark `leave` takes. */
+export function enterFlow(flow: Flow): number {
+  const mark = shared.open(flowScope(flow));
   flow.running = true;
   return mark;
 }
 
-/** Ends what {@link enterFlow} began: the caller's scope is current again. */
-export function leaveFlow(flow: Flow, mark: number): void {
-  flow.running = false;
-  shared.close(mark);
-}
-
-/**
- * Makes `key` current at `value` in the current flow (S8: the one code path
- * of ContextVar.run and AsyncContext.Variable.run): nothing is recorded in
- * the flow. Returns the mark {@link leave} takes.
- */
-export function enterValue(key: HamtKey, value: unknown): number {
-  const scope = currentScope();
-  return shared.open(new Scope(fullMapping(scope), scope.flow, scope.open, key, value, runOf(scope)));
-}
-
-/** Ends what {@link enterValue} began: the caller's scope is current again. */
+/** Ends what {@link enterValue} or {@link enterFlow} began: the caller's scope is current again. */
 export function leave(mark: number): void {
   shared.close(mark);
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import { ContextVar } from '../context-var.ts';
-import { enterValue, leave } from '../scope.ts';
+import { enterValue, leave, quick, type Scope, valueScope } from '../scope.ts';
 import {
   asBuiltInConstructor,
   describeReceiver,
@@ -130,7 +130,14 @@ function notCallable(fn: unknown): TypeError {
 
 const variableOf = VariableSlots.variableOf;
 
-/** Checks `run`'s receiver and fn, in the spec's order, and enters the value: the mark `leave` takes. */
+/** Checks `run`'s receiver and fn, in the spec's order, and makes the scope the run enters. */
+function runScope(receiver: unknown, value: unknown, fn: unknown): Scope {
+  const variable = variableOf(receiver, 'run');
+  if (typeof fn !== 'function') throw notCallable(fn);
+  return valueScope(variable, value);
+}
+
+/** {@link runScope}, entered until `leave`: the mark `leave` takes. */
 function enterRun(receiver: unknown, value: unknown, fn: unknown): number {
   const variable = variableOf(receiver, 'run');
   if (typeof fn !== 'function') throw notCallable(fn);
@@ -166,6 +173,7 @@ class VariableClass<T> extends Object {
 
   run<A extends unknown[], R>(value: T, fn: (...args: A) => R, ...args: A): R {
     // ContextVar.prototype.run's steps, here rather than through it: a run adds one frame, as als.run does.
+    if (quick?.shallow()) return quick.run(runScope(this, value, fn), fn, args);
     const mark = enterRun(this, value, fn);
     try {
       return fn(...args);

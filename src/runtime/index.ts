@@ -84,7 +84,7 @@ function createAsyncLocalStorage(): ScopeStorage | MissingPrimitive {
   ) {
     return createAsyncHooksStorage(als, resourceStore, hooks);
   }
-  return createAsyncContextFrameStorage(als);
+  return createAsyncContextFrameStorage(als, hooks);
 }
 
 /** The `code` of the warning emitted when a server runtime falls back to synchronous propagation. */

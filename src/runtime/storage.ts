@@ -34,4 +34,14 @@ export interface ScopeStorage {
    */
   open(scope: object): number;
   close(mark: number): void;
+  /**
+   * Where the runtime has a cheaper run than open/close for a call that
+   * few runs enclose, that run; absent elsewhere. `shallow()` says whether
+   * the running frame is such a call; runs nested deeper are bracketed
+   * with open/close, one frame each.
+   */
+  readonly quick?: {
+    shallow(): boolean;
+    run<A extends unknown[], R>(scope: object, fn: (...args: A) => R, args: A): R;
+  };
 }

@@ -17,11 +17,12 @@ import { distName, entries } from '../../scripts/entries.mjs';
 /** The core entry's budget, minified and gzipped. Not met: see the skipped test below. */
 const BUDGET_BYTES = 6 * 1024;
 /**
- * What the core entry weighs today (7,527 bytes: 7,470 with bind(emitter), 7,564 once Token.MISSING
- * became an object that renders, then shared message templates) plus a little: a regression guard
- * while the budget is open.
+ * What the core entry weighs today (7,825 bytes: 7,470 with bind(emitter), 7,564 once Token.MISSING
+ * became an object that renders, 7,527 with shared message templates, 7,825 with the runs that call fn
+ * from their own frame and keep a one-frame run for the outer ones on AsyncContextFrame runtimes)
+ * plus a little: a regression guard while the budget is open.
  */
-const CEILING_BYTES = 7550;
+const CEILING_BYTES = 7850;
 const dist = join(import.meta.dirname, '../../dist');
 
 /** dist/<name>.js with the chunks it imports, minified by esbuild, gzipped. */
@@ -49,7 +50,7 @@ test(`the core entry stays within ${CEILING_BYTES} bytes minified and gzipped`, 
   assert.ok(gzipped <= CEILING_BYTES, `${gzipped} bytes gzipped is over the ${CEILING_BYTES}-byte ceiling`);
 });
 
-test.skip(`the core entry fits its ${BUDGET_BYTES}-byte budget (skipped: 7,527 bytes, of which all message text together is ~710: the code alone is over the budget; the budget is open)`, async () => {
+test.skip(`the core entry fits its ${BUDGET_BYTES}-byte budget (skipped: 7,825 bytes, of which all message text together is ~710: the code alone is over the budget; the budget is open)`, async () => {
   const { gzipped } = await entrySize('index');
   assert.ok(gzipped <= BUDGET_BYTES, `${gzipped} bytes gzipped is over the ${BUDGET_BYTES}-byte budget`);
 });

@@ -32,7 +32,7 @@ storageContract({
 storageContract({
   name: 'async-context-frame',
   unavailable: onAsyncHooks ? 'AsyncLocalStorage is on async_hooks here: AsyncContextFrame needs Node 24+' : undefined,
-  create: () => createAsyncContextFrameStorage(new hooks.AsyncLocalStorage()),
+  create: () => createAsyncContextFrameStorage(new hooks.AsyncLocalStorage(), hooks),
   schedules: true,
   awaits: true,
 });
