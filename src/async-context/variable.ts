@@ -7,7 +7,7 @@
  * @module
  */
 import { ContextVar } from '../context-var.ts';
-import { enterValue, leave, quick, type Scope, valueScope } from '../scope.ts';
+import { enterValue, leave, quick, valueScope } from '../scope.ts';
 import {
   asBuiltInConstructor,
   describeReceiver,
@@ -130,18 +130,11 @@ function notCallable(fn: unknown): TypeError {
 
 const variableOf = VariableSlots.variableOf;
 
-/** Checks `run`'s receiver and fn, in the spec's order, and makes the scope the run enters. */
-function runScope(receiver: unknown, value: unknown, fn: unknown): Scope {
+/** `run`'s variable, once its receiver and fn are checked, in the spec's order. */
+function runVariable(receiver: unknown, fn: unknown): ContextVar<unknown> {
   const variable = variableOf(receiver, 'run');
   if (typeof fn !== 'function') throw notCallable(fn);
-  return valueScope(variable, value);
-}
-
-/** {@link runScope}, entered until `leave`: the mark `leave` takes. */
-function enterRun(receiver: unknown, value: unknown, fn: unknown): number {
-  const variable = variableOf(receiver, 'run');
-  if (typeof fn !== 'function') throw notCallable(fn);
-  return enterValue(variable, value);
+  return variable;
 }
 
 class VariableClass<T> extends Object {
@@ -173,8 +166,8 @@ class VariableClass<T> extends Object {
 
   run<A extends unknown[], R>(value: T, fn: (...args: A) => R, ...args: A): R {
     // ContextVar.prototype.run's steps, here rather than through it: a run adds one frame, as als.run does.
-    if (quick?.shallow()) return quick.run(runScope(this, value, fn), fn, args);
-    const mark = enterRun(this, value, fn);
+    if (quick?.shallow()) return quick.run(valueScope(runVariable(this, fn), value), fn, args);
+    const mark = enterValue(runVariable(this, fn), value);
     try {
       return fn(...args);
     } finally {
