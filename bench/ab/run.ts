@@ -20,7 +20,7 @@
  * @module
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +28,7 @@ import { fileURLToPath, pathToFileURL as toUrl } from 'node:url';
 import { type BenchCase, hasGc, measureGroup, type Measurement, pairedRatio, sinkValue } from '../lib/harness.ts';
 
 type Library = typeof import('../../src/index.ts');
+type Propagation = typeof import('../../src/integrations/propagation/index.ts');
 
 const { values: flags } = parseArgs({
   options: {
@@ -73,8 +74,47 @@ function compile(body: string, scope: Record<string, unknown>): (i: number) => u
   return new Function(...names, `return (i) => ${body};`)(...names.map((n) => scope[n])) as (i: number) => unknown;
 }
 
+/** A case before it is compiled: `body` is an expression of `i` and the names in scope. */
+interface CaseSpec {
+  readonly id: string;
+  readonly label: string;
+  readonly body: string;
+  readonly within?: (batch: () => unknown) => unknown;
+}
+
+/**
+ * contextvars/propagation's two halves of a request (bench/propagation):
+ * `inject` of three declared variables where they are set, and `extract` of
+ * the header it wrote around a handler where nothing is set.
+ */
+function propagationCases(
+  lib: Library,
+  propagation: Propagation,
+): { cases: CaseSpec[]; scope: Record<string, unknown> } {
+  const { ContextVar, copyContext } = lib;
+  const { codecs, extract, inject, propagate } = propagation;
+  const tenant = propagate(new ContextVar<string>('tenant'));
+  const user = propagate(new ContextVar<number>('user'), { codec: codecs.number });
+  const flags = propagate(new ContextVar<{ beta: boolean }>('flags'), { codec: codecs.json });
+  const caller = copyContext();
+  caller.run(() => {
+    tenant.set('acme');
+    user.set(42);
+    flags.set({ beta: true });
+  });
+  const headers = caller.run(() => inject<Record<string, string>>({}));
+  const handle = (): number => user.get() + tenant.get().length;
+  return {
+    cases: [
+      { id: 'inject', label: 'inject({}), 3 propagated', body: 'inject({})', within: (batch) => caller.run(batch) },
+      { id: 'extract', label: 'extract(headers, fn), 3 propagated', body: 'extract(headers, handle)' },
+    ],
+    scope: { inject, extract, headers, handle },
+  };
+}
+
 /** The cases of one library copy, labelled with `side`. */
-function casesOf(lib: Library, side: string): BenchCase[] {
+function casesOf(lib: Library, side: string, propagation?: Propagation): BenchCase[] {
   const { Context, ContextVar, copyContext } = lib;
   const filled = (count: number, prefix: string) => {
     const vars = Array.from({ length: count }, (_, i) => new ContextVar<number>(`${prefix}${i}`, { default: -1 }));
@@ -102,7 +142,7 @@ function casesOf(lib: Library, side: string): BenchCase[] {
     (batch: () => unknown): unknown =>
       ctx.run(batch);
   const setReset = (target: string) => `{ const token = ${target}.set(i); ${target}.reset(token); return token; }`;
-  const cases = [
+  const cases: CaseSpec[] = [
     { id: 'get.set', label: 'v.get() (value set)', body: 'present.get()', within: inContext(context) },
     { id: 'get.default', label: 'v.get() (default)', body: 'absent.get()', within: inContext(context) },
     { id: 'setReset.1', label: 'v.set(x); v.reset(t) @10 vars', body: setReset('present'), within: inContext(context) },
@@ -117,9 +157,10 @@ function casesOf(lib: Library, side: string): BenchCase[] {
     { id: 'copy', label: 'copyContext()', body: 'copyContext()', within: inContext(context) },
     { id: 'request', label: 'new Context().run(10 sets)', body: 'new Context().run(tenSets, i)' },
   ];
-  return cases.map(({ body, ...c }) => ({
+  const requests = propagation === undefined ? { cases: [], scope: {} } : propagationCases(lib, propagation);
+  return [...cases, ...requests.cases].map(({ body, ...c }) => ({
     ...c,
-    op: compile(body, scope),
+    op: compile(body, { ...scope, ...requests.scope }),
     id: `${side}.${c.id}`,
     label: `${side}: ${c.label}`,
   }));
@@ -131,12 +172,22 @@ type Rows = Record<string, { label: string; before: number; after: number; ratio
 async function measureChild(first: string, second: string): Promise<void> {
   const load = async (root: string): Promise<Library> =>
     (await import(toUrl(join(root, 'src', 'index.ts')).href)) as Library;
+  // A revision before contextvars/propagation existed has no propagation rows.
+  const loadPropagation = async (root: string): Promise<Propagation | undefined> => {
+    const file = join(root, 'src', 'integrations', 'propagation', 'index.ts');
+    return existsSync(file) ? ((await import(toUrl(file).href)) as Propagation) : undefined;
+  };
   const firstLib = await load(first);
   const secondLib = await load(second);
   const byRoot = new Map([
     [first, firstLib],
     [second, secondLib],
   ]);
+  const propagationByRoot = new Map([
+    [first, await loadPropagation(first)],
+    [second, await loadPropagation(second)],
+  ]);
+  const bothPropagate = [...propagationByRoot.values()].every((p) => p !== undefined);
   const [beforeRoot, afterRoot] = JSON.parse(process.env['CONTEXTVARS_AB_ROOTS']!) as [string, string];
   // An operation one of the revisions lacks (v.run before it existed) is left out on both sides.
   const works = (c: BenchCase): boolean => {
@@ -148,8 +199,9 @@ async function measureChild(first: string, second: string): Promise<void> {
     }
   };
   const operation = (c: BenchCase): string => c.id.slice(c.id.indexOf('.') + 1);
-  const baseAll = casesOf(byRoot.get(beforeRoot)!, 'before');
-  const newAll = casesOf(byRoot.get(afterRoot)!, 'after');
+  const propagationOf = (root: string) => (bothPropagate ? propagationByRoot.get(root) : undefined);
+  const baseAll = casesOf(byRoot.get(beforeRoot)!, 'before', propagationOf(beforeRoot));
+  const newAll = casesOf(byRoot.get(afterRoot)!, 'after', propagationOf(afterRoot));
   const failing = new Set([...baseAll, ...newAll].filter((c) => !works(c)).map(operation));
   const baseCases = baseAll.filter((c) => !failing.has(operation(c)));
   const newCases = newAll.filter((c) => !failing.has(operation(c)));
