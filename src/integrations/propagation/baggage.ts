@@ -178,29 +178,26 @@ export function baggageMembers(header: string): Array<readonly [key: string | un
 }
 
 /**
- * A member `key=value` with the value percent-encoded (encodeURIComponent
- * writes only baggage-octets). Throws URIError for a lone surrogate, as
- * encodeURIComponent does.
+ * A member `key=value` with the value percent-encoded where the format asks
+ * for it. A value of baggage-octets but `%` (ids, names, numbers, dates) is
+ * sent as it is, with no call to make; any other is encoded whole by
+ * `encodeURIComponent` (UTF-8), which throws URIError for a lone surrogate.
+ * Any percent-decoder (`decodeURIComponent`, OpenTelemetry's propagator,
+ * Python's `unquote`) reads either back.
  */
 export function baggageMember(key: string, value: string): string {
-  return `${key}=${isUnreserved(value) ? value : encodeURIComponent(value)}`;
+  return `${key}=${baggageValue(value)}`;
 }
 
-/** 1 at the ASCII codes encodeURIComponent does not escape. */
-const UNRESERVED = new Uint8Array(0x80);
-for (const character of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.!~*'()") {
-  UNRESERVED[character.charCodeAt(0)] = 1;
-}
+/** 1 at the ASCII codes a value carries as they are: the baggage-octets but `%`. */
+const PLAIN = new Uint8Array(0x80);
+for (let code = 0x21; code <= 0x7e; code++) PLAIN[code] = isValueOctet(code) && code !== 0x25 ? 1 : 0;
 
-/**
- * Whether encodeURIComponent leaves `text` as it is: only letters, digits
- * and `-_.!~*'()`. Most values (ids, names, numbers) are, and a scan costs
- * less than the call.
- */
-function isUnreserved(text: string): boolean {
-  for (let at = 0; at < text.length; at++) {
-    const code = text.charCodeAt(at);
-    if (code >= 0x80 || UNRESERVED[code] !== 1) return false;
+/** `value` percent-encoded for a baggage member (see {@link baggageMember}). */
+export function baggageValue(value: string): string {
+  for (let at = 0; at < value.length; at++) {
+    const code = value.charCodeAt(at);
+    if (code >= 0x80 || PLAIN[code] !== 1) return encodeURIComponent(value);
   }
-  return true;
+  return value;
 }

@@ -56,8 +56,31 @@ export interface JsonCodec {
   decode<T>(text: string): T;
 }
 
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const MAY_NAME_UNSAFE_KEY = /__proto__|constructor|prototype|\\/;
+/** Whether `key` is one of the keys the JSON codec leaves out: `__proto__`, `constructor`, `prototype`. */
+function isUnsafeKey(key: string): boolean {
+  return key === '__proto__' || key === 'constructor' || key === 'prototype';
+}
+
+/**
+ * Whether `value` (what JSON.parse made: own, enumerable properties only)
+ * has an unsafe key anywhere in it.
+ */
+function holdsUnsafeKey(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) if (holdsUnsafeKey(value[index])) return true;
+    return false;
+  }
+  for (const key of Object.keys(value)) {
+    if (isUnsafeKey(key) || holdsUnsafeKey((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
+/** JSON.parse's reviver that leaves the unsafe keys out. */
+function withoutUnsafeKeys(key: string, value: unknown): unknown {
+  return isUnsafeKey(key) ? undefined : value;
+}
 
 /**
  * The codecs this library provides: `string` (the default; values as they
@@ -102,11 +125,11 @@ export const codecs: {
       if (text === undefined) throw new TypeError(`JSON cannot write ${repr(value)}`);
       return text;
     },
-    // A reviver costs on every value: only text that could name an unsafe key (or escape one) pays for it.
-    decode: <T>(text: string): T =>
-      (MAY_NAME_UNSAFE_KEY.test(text)
-        ? JSON.parse(text, (key, value) => (UNSAFE_KEYS.has(key) ? undefined : value))
-        : JSON.parse(text)) as T,
+    // A reviver costs on every value: only a value that holds an unsafe key is parsed again with one.
+    decode: <T>(text: string): T => {
+      const value: unknown = JSON.parse(text);
+      return (holdsUnsafeKey(value) ? JSON.parse(text, withoutUnsafeKeys) : value) as T;
+    },
   }),
 });
 

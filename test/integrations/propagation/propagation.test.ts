@@ -110,10 +110,7 @@ describe('inject', () => {
       flags.set({ plan: 'pro' });
       const headers = inject<Plain>({ accept: 'text/plain' });
       assert.equal(headers.accept, 'text/plain');
-      assert.equal(
-        headers.baggage,
-        `tenant=acme%2C%20inc%3B%20%22eu%22,user=42,flags=${encodeURIComponent('{"plan":"pro"}')}`,
-      );
+      assert.equal(headers.baggage, 'tenant=acme%2C%20inc%3B%20%22eu%22,user=42,flags=%7B%22plan%22%3A%22pro%22%7D');
     });
   });
 
@@ -363,7 +360,7 @@ describe('a round trip', () => {
     };
     const since = propagate(new ContextVar<Date>('since'), { codec: date });
     const sent = new Context([[since, new Date(0)]]).run(() => inject<Plain>({}));
-    assert.equal(sent.baggage, 'since=1970-01-01T00%3A00%3A00.000Z');
+    assert.equal(sent.baggage, 'since=1970-01-01T00:00:00.000Z');
     assert.equal(
       extract(sent, () => since.get().getTime()),
       0,
