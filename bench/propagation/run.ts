@@ -14,15 +14,21 @@
  * the machine's load: the rounds are measured again (at most twice) and the
  * least noisy attempt is kept.
  *
- * A row without a target measures `extract` inside the caller's values, as
- * only a single process can: the arriving values are then set over the
- * current ones.
+ * Rows without a target: `extract` inside the caller's values, as only a
+ * single process can (the arriving values are then set over the current
+ * ones); and the same request through OpenTelemetry's own
+ * W3CBaggagePropagator and AsyncLocalStorageContextManager (the peer a
+ * service already runs), its three entries held as strings, its handler
+ * reading them typed as ours does (the number and the JSON parsed).
  *
  *   npm run bench:propagation -- [--rounds 15] [--requests 100000]
  *
  * @module
  */
 import { parseArgs } from 'node:util';
+import { context as otelContext, propagation as otelPropagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CBaggagePropagator } from '@opentelemetry/core';
 import { ContextVar, copyContext } from '../../src/index.ts';
 import { codecs, extract, inject, propagate } from '../../src/integrations/propagation/index.ts';
 import { median, relativeSpread } from '../lib/harness.ts';
@@ -63,6 +69,47 @@ function extractAll(count: number): void {
   for (let i = 0; i < count; i++) sink += extract(pool[i % POOL] as Record<string, string>, handle);
 }
 
+/** The peer: OpenTelemetry's baggage, entered and read through its own context manager. */
+otelContext.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+otelPropagation.setGlobalPropagator(new W3CBaggagePropagator());
+const otelCaller = otelPropagation.setBaggage(
+  ROOT_CONTEXT,
+  otelPropagation.createBaggage({
+    tenant: { value: 'acme' },
+    user: { value: '42' },
+    flags: { value: JSON.stringify({ beta: true }) },
+  }),
+);
+const otelPool: Array<Record<string, string>> = [];
+
+/** What `handle` reads, from OpenTelemetry's baggage: the same values, typed. */
+function otelHandle(): number {
+  const baggage = otelPropagation.getBaggage(otelContext.active());
+  const flagged = JSON.parse(baggage?.getEntry('flags')?.value ?? 'null') as { beta: boolean } | null;
+  return (
+    Number(baggage?.getEntry('user')?.value) +
+    (baggage?.getEntry('tenant')?.value.length ?? 0) +
+    (flagged?.beta ? 0 : 1)
+  );
+}
+
+/** OpenTelemetry's inject of `count` requests' headers (run in the caller's context). */
+function otelInjectAll(count: number): void {
+  for (let i = 0; i < count; i++) {
+    const headers: Record<string, string> = {};
+    otelPropagation.inject(otelContext.active(), headers);
+    otelPool[i % POOL] = headers;
+  }
+}
+
+/** OpenTelemetry's extract and `with` around the handler of `count` requests. */
+function otelExtractAll(count: number): void {
+  for (let i = 0; i < count; i++) {
+    const arrived = otelPropagation.extract(ROOT_CONTEXT, otelPool[i % POOL] as Record<string, string>);
+    sink += otelContext.with(arrived, otelHandle);
+  }
+}
+
 /** CPU microseconds per request of `step` over `count` requests: CPU time, so that other processes do not count. */
 function cpu(step: (count: number) => void, count: number): number {
   const start = process.cpuUsage();
@@ -76,6 +123,8 @@ interface Round {
   readonly extract: number;
   /** extract inside the caller's values (no target). */
   readonly nested: number;
+  /** OpenTelemetry's inject plus extract (no target). */
+  readonly otel: number;
 }
 
 /** One round: the calling side's inject, the receiving side's extract, and extract nested in the caller. */
@@ -83,7 +132,8 @@ function round(count: number): Round {
   const injected = caller.run(cpu, injectAll, count);
   const extracted = cpu(extractAll, count);
   const nested = caller.run(cpu, extractAll, count);
-  return { inject: injected, extract: extracted, nested };
+  const otel = otelContext.with(otelCaller, cpu, undefined, otelInjectAll, count) + cpu(otelExtractAll, count);
+  return { inject: injected, extract: extracted, nested, otel };
 }
 
 /** The target: CPU microseconds per request, inject plus extract. */
@@ -100,6 +150,9 @@ interface Attempt {
   readonly inject: number;
   readonly extract: number;
   readonly nested: number;
+  readonly otel: number;
+  /** Ours over OpenTelemetry's, per round, median. */
+  readonly againstOtel: number;
 }
 
 /** One attempt: ROUNDS rounds after a warm-up (so that the optimising compiler has seen every loop). */
@@ -114,6 +167,8 @@ function attempt(): Attempt {
     inject: median(rounds.map((each) => each.inject)),
     extract: median(rounds.map((each) => each.extract)),
     nested: median(rounds.map((each) => each.nested)),
+    otel: median(rounds.map((each) => each.otel)),
+    againstOtel: median(rounds.map((each) => (each.inject + each.extract) / each.otel)),
   };
 }
 
@@ -148,6 +203,13 @@ console.log(
       ['inject, on the calling side', best.inject.toFixed(3), '', '', ''],
       ['extract, on the receiving side', best.extract.toFixed(3), '', '', ''],
       ["extract inside the caller's values (one process only)", best.nested.toFixed(3), '', '', '(reported)'],
+      [
+        "OpenTelemetry's W3CBaggagePropagator, inject + extract + with",
+        best.otel.toFixed(3),
+        '',
+        '',
+        `ours ${best.againstOtel.toFixed(2)}x`,
+      ],
     ],
     [false, true, true, false, false],
   ),
