@@ -97,6 +97,18 @@ describe('codecs', () => {
     assert.deepEqual(codecs.json.decode('{"\\u005f_proto__":{"polluted":1},"ok":1}'), { ok: 1 });
     assert.throws(() => codecs.json.encode(undefined), /JSON cannot write/);
   });
+
+  test('json reads a value nested as deep as a header allows, and drops an unsafe key at the bottom', () => {
+    const depth = 4000;
+    let value: unknown = codecs.json.decode(
+      `${'['.repeat(depth)}{"__proto__":{"polluted":1},"ok":1}${']'.repeat(depth)}`,
+    );
+    for (let level = 0; level < depth; level++) {
+      assert.ok(Array.isArray(value) && value.length === 1, `level ${level}`);
+      value = value[0];
+    }
+    assert.deepEqual(value, { ok: 1 });
+  });
 });
 
 describe('inject', () => {
