@@ -127,7 +127,7 @@ interface Round {
   readonly otel: number;
 }
 
-/** One round: the calling side's inject, the receiving side's extract, and extract nested in the caller. */
+/** One round: the calling side's inject, the receiving side's extract, extract nested in the caller, and OpenTelemetry's same request. */
 function round(count: number): Round {
   const injected = caller.run(cpu, injectAll, count);
   const extracted = cpu(extractAll, count);
